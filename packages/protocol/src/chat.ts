@@ -1,0 +1,44 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
+
+export const MessageType = Type.Union([Type.Literal('user'), Type.Literal('system')]);
+
+export const ChatMessage = Type.Object(
+  {
+    id: Uuid,
+    roomId: Uuid,
+    seq: Type.Integer({ minimum: 1 }),
+    senderParticipantId: Nullable(Uuid),
+    senderUserId: Nullable(Uuid),
+    senderDisplayName: Type.String(),
+    messageType: MessageType,
+    content: Type.String(),
+    createdAt: Timestamp,
+    editedAt: NullableTimestamp,
+    deletedAt: NullableTimestamp,
+  });
+export type ChatMessage = Static<typeof ChatMessage>;
+
+/** Longest message, counted in characters after trimming. */
+export const MAX_MESSAGE_LENGTH = 4000;
+
+export const MessageContent = Type.String({ minLength: 1, maxLength: 16000 });
+
+export const SendMessageBody = Type.Object({
+  content: MessageContent,
+  clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
+});
+export type SendMessageBody = Static<typeof SendMessageBody>;
+
+export const EditMessageBody = Type.Object({ content: MessageContent });
+
+export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
+
+export const HistoryQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+  before: Type.Optional(Type.Integer({ minimum: 0 })),
+  after: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+export const MessagePage = Type.Object({ items: Type.Array(ChatMessage), hasMore: Type.Boolean() });

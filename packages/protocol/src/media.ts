@@ -1,0 +1,9 @@
+import { Type } from '@sinclair/typebox';
+import { Timestamp } from './common';
+
+export const MediaToken = Type.Object({
+  token: Type.String(),
+  url: Type.String(),
+  identity: Type.String(),
+  expiresAt: Timestamp,
+});

@@ -1,0 +1,87 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
+
+export const RoomStatus = Type.Union([
+  Type.Literal('scheduled'),
+  Type.Literal('active'),
+  Type.Literal('ended'),
+  Type.Literal('cancelled'),
+]);
+export type RoomStatus = Static<typeof RoomStatus>;
+
+export const ScreenSharePolicy = Type.Union([Type.Literal('everyone'), Type.Literal('hosts')]);
+
+export const RoomSettings = Type.Object({
+  muteOnJoin: Type.Boolean(),
+  cameraOffOnJoin: Type.Boolean(),
+  chatEnabled: Type.Boolean(),
+  screenShare: ScreenSharePolicy,
+});
+export type RoomSettings = Static<typeof RoomSettings>;
+
+export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
+  muteOnJoin: false,
+  cameraOffOnJoin: false,
+  chatEnabled: true,
+  screenShare: 'everyone',
+};
+
+export const RoomSettingsPatch = Type.Partial(RoomSettings);
+export type RoomSettingsPatch = Static<typeof RoomSettingsPatch>;
+
+export const Room = Type.Object(
+  {
+    id: Uuid,
+    title: Type.String(),
+    description: Nullable(Type.String()),
+    hostUserId: Uuid,
+    status: RoomStatus,
+    maxParticipants: Type.Integer(),
+    waitingRoomEnabled: Type.Boolean(),
+    isLocked: Type.Boolean(),
+    hasPassword: Type.Boolean(),
+    scheduledStartAt: NullableTimestamp,
+    scheduledEndAt: NullableTimestamp,
+    actualStartAt: NullableTimestamp,
+    actualEndAt: NullableTimestamp,
+    livekitRoomName: Type.String(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    settings: RoomSettings,
+  });
+export type Room = Static<typeof Room>;
+
+const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Description = Type.String({ maxLength: 2000 });
+const MaxParticipants = Type.Integer({ minimum: 1, maximum: 500 });
+const RoomPassword = Type.String({ minLength: 1, maxLength: 128 });
+
+export const CreateRoomBody = Type.Object({
+  title: Title,
+  description: Type.Optional(Nullable(Description)),
+  maxParticipants: Type.Optional(MaxParticipants),
+  waitingRoomEnabled: Type.Optional(Type.Boolean()),
+  password: Type.Optional(Nullable(RoomPassword)),
+  scheduledStartAt: Type.Optional(Nullable(Timestamp)),
+  scheduledEndAt: Type.Optional(Nullable(Timestamp)),
+  settings: Type.Optional(RoomSettingsPatch),
+});
+export type CreateRoomBody = Static<typeof CreateRoomBody>;
+
+export const UpdateRoomBody = Type.Object({
+  title: Type.Optional(Title),
+  description: Type.Optional(Nullable(Description)),
+  maxParticipants: Type.Optional(MaxParticipants),
+  waitingRoomEnabled: Type.Optional(Type.Boolean()),
+  password: Type.Optional(Nullable(RoomPassword)),
+  scheduledStartAt: Type.Optional(Nullable(Timestamp)),
+  scheduledEndAt: Type.Optional(Nullable(Timestamp)),
+  settings: Type.Optional(RoomSettingsPatch),
+});
+export type UpdateRoomBody = Static<typeof UpdateRoomBody>;
+
+export const JoinRoomBody = Type.Object({
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+  password: Type.Optional(Type.String({ maxLength: 128 })),
+});
+export type JoinRoomBody = Static<typeof JoinRoomBody>;

@@ -1,0 +1,88 @@
+import {
+  LoginBody,
+  LoginResponse,
+  RefreshTokenBody,
+  RegisterBody,
+  TokenPair,
+  UserResponse,
+} from '@videoconf/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { ConferenceError } from '../errors';
+import { errorResponses } from '../http/schemas';
+import { toUser } from '../http/serialize';
+import type { App } from '../http/types';
+import type { PasswordFlows } from './types';
+
+const clientInfo = (request: FastifyRequest) => ({
+  ip: request.ip ?? null,
+  userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+});
+
+const config = { auth: 'none', rateLimitGroup: 'credentials' } as const;
+
+/** `/auth/register`, `/auth/login`, `/auth/refresh`, `/auth/logout` of the password adapter. */
+export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) {
+  const { storage, adminEmails } = app.videoconf;
+
+  app.post(
+    '/auth/register',
+    {
+      config,
+      schema: {
+        tags: ['auth'],
+        body: RegisterBody,
+        response: { 201: UserResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      let user = await flows.register(request.body);
+      if (adminEmails.has(user.email)) {
+        user = (await storage.updateUser(user.id, { globalRole: 'technical_admin' })) ?? user;
+      }
+      return reply.status(201).send({ user: toUser(user) });
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config,
+      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginResponse, ...errorResponses } },
+    },
+    async (request) => {
+      const result = await flows.login({ ...request.body, ...clientInfo(request) });
+      return { ...result, user: toUser(result.user) };
+    },
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      config,
+      schema: {
+        tags: ['auth'],
+        body: RefreshTokenBody,
+        response: { 200: TokenPair, ...errorResponses },
+      },
+    },
+    async (request) => flows.refresh({ ...request.body, ...clientInfo(request) }),
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      config,
+      schema: {
+        tags: ['auth'],
+        body: RefreshTokenBody,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await flows.logout(request.body);
+      if (!session) throw new ConferenceError('INVALID_TOKEN');
+      return reply.status(204).send(null);
+    },
+  );
+}

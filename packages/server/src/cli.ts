@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { optionsFromEnv } from './env';
+import { createConferenceServer } from './server';
+import type { Storage } from './storage/types';
+
+const USAGE = `Usage:
+  videoconf serve                 start the server (configuration from the environment)
+  videoconf users promote <email> make a registered user a technical admin (needs DATABASE_URL)
+
+Environment: PORT, HOST, DATABASE_URL, REDIS_URL, LIVEKIT_URL, LIVEKIT_API_KEY,
+LIVEKIT_API_SECRET, JWT_SECRET, CORS_ORIGINS, RATE_LIMIT, LOG_LEVEL, ADMIN_EMAILS`;
+
+async function openStorage(databaseUrl: string | null): Promise<Storage | undefined> {
+  if (!databaseUrl) return undefined;
+  const { sequelizeStorage } = await import('@videoconf/server/sequelize');
+  return sequelizeStorage({ url: databaseUrl });
+}
+
+async function serve() {
+  const { options, listen, databaseUrl } = optionsFromEnv();
+  const storage = await openStorage(databaseUrl);
+  const app = createConferenceServer({ ...options, storage });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      app.log.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    try {
+      await app.close();
+      await storage?.close();
+    } finally {
+      clearTimeout(timer);
+    }
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const address = await app.listen(listen);
+  app.log.info(
+    { storage: storage?.name ?? 'memory', redis: Boolean(options.redis), address },
+    `videoconf ready at ${address}`,
+  );
+}
+
+async function promote(email: string | undefined) {
+  if (!email) throw new Error('users promote needs an email');
+  const { databaseUrl } = optionsFromEnv();
+  const storage = await openStorage(databaseUrl);
+  if (!storage) {
+    throw new Error('DATABASE_URL is not set: in-memory users end with the server process');
+  }
+  try {
+    await storage.init();
+    const user = await storage.getUserByEmail(email.trim().toLowerCase());
+    if (!user) throw new Error(`No user with email ${email}`);
+    await storage.updateUser(user.id, { globalRole: 'technical_admin' });
+    console.log(`${user.email} is now a technical admin`);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function main(argv: string[]) {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  if (command === 'serve') return serve();
+  if (command === 'users' && sub === 'promote') return promote(arg);
+  throw new Error(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import { passwordAuth } from './auth/password';
+import { createTokenService, generateSecret, type TokenService } from './auth/tokens';
+import type { AuthHandler } from './auth/types';
+import { createMetrics, type Metrics } from './operations/metrics';
+import type { ConferenceOptions } from './options';
+import { memoryStorage } from './storage/memory';
+import type { Storage } from './storage/types';
+
+/** Everything the routes of one server share, as `app.videoconf`. */
+export interface ConferenceContext {
+  readonly options: ConferenceOptions;
+  readonly storage: Storage;
+  readonly auth: AuthHandler;
+  readonly tokens: TokenService;
+  readonly metrics: Metrics;
+  /** Redis client when configured; shared by the rate-limit store and health. */
+  readonly redis: Redis | null;
+  readonly adminEmails: ReadonlySet<string>;
+  /** Releases what the context created (not what the caller passed in). */
+  close(): Promise<void>;
+}
+
+const isProduction = () => process.env.NODE_ENV === 'production';
+
+export async function createContext(
+  options: ConferenceOptions,
+  log: FastifyBaseLogger,
+): Promise<ConferenceContext> {
+  let secret = options.jwtSecret;
+  if (!secret) {
+    if (isProduction()) {
+      throw new Error('jwtSecret (JWT_SECRET) is required when NODE_ENV=production');
+    }
+    secret = generateSecret();
+    log.warn('No JWT secret configured: generated one for this process; tokens end with it');
+  }
+  const tokens = createTokenService({ secret, accessTokenTtl: options.accessTokenTtl ?? 900 });
+
+  const ownsStorage = options.storage === undefined;
+  const storage = options.storage ?? memoryStorage();
+  await storage.init();
+
+  let redis: Redis | null = null;
+  let ownsRedis = false;
+  if (options.redis) {
+    if ('client' in options.redis) {
+      redis = options.redis.client;
+    } else {
+      const { createRedisClient } = await import('@videoconf/server/redis');
+      redis = await createRedisClient(options.redis.url);
+      ownsRedis = true;
+    }
+  }
+
+  const auth = (options.auth ?? passwordAuth()).setup({ storage, tokens, log });
+  const adminEmails = new Set((options.adminEmails ?? []).map((e) => e.trim().toLowerCase()));
+
+  return {
+    options,
+    storage,
+    auth,
+    tokens,
+    metrics: createMetrics(),
+    redis,
+    adminEmails,
+    async close() {
+      if (ownsRedis && redis) redis.disconnect();
+      if (ownsStorage) await storage.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { listFromEnv, type ConferenceServerOptions } from './options';
+
+/** Where the ready-made server listens. */
+export interface ListenAddress {
+  port: number;
+  host: string;
+}
+
+/** Reads the environment of API.md "Configuration" (everything but storage and logging). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  options: ConferenceServerOptions;
+  listen: ListenAddress;
+  databaseUrl: string | null;
+} {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  }
+  const options: ConferenceServerOptions = {
+    jwtSecret: env.JWT_SECRET || undefined,
+    adminEmails: listFromEnv(env.ADMIN_EMAILS),
+    rateLimit: env.RATE_LIMIT?.toLowerCase() === 'off' ? false : {},
+  };
+  const origins = listFromEnv(env.CORS_ORIGINS);
+  if (origins.length > 0) options.cors = { origins };
+  if (env.REDIS_URL) options.redis = { url: env.REDIS_URL };
+  if (env.LIVEKIT_URL) {
+    if (!env.LIVEKIT_API_KEY || !env.LIVEKIT_API_SECRET) {
+      throw new Error('LIVEKIT_URL needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET');
+    }
+    options.livekit = {
+      url: env.LIVEKIT_URL,
+      apiKey: env.LIVEKIT_API_KEY,
+      apiSecret: env.LIVEKIT_API_SECRET,
+    };
+  }
+  return {
+    options,
+    listen: { port, host: env.HOST || '127.0.0.1' },
+    databaseUrl: env.DATABASE_URL || null,
+  };
+}

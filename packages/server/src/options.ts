@@ -1,0 +1,86 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { AuthAdapter } from './auth/types';
+import type { Storage } from './storage/types';
+
+export interface LivekitOptions {
+  /** The LiveKit server URL clients connect to, e.g. `wss://my.livekit.cloud`. */
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  /** Lifetime of media tokens in seconds. Default 600. */
+  tokenTtl?: number;
+  /** Grant `roomAdmin` to hosts and co-hosts. Default false. */
+  roomAdminForHosts?: boolean;
+}
+
+export interface RateLimitSettings {
+  /** Requests a minute for anonymous callers, per IP. Default 300. */
+  anonymousPerMinute?: number;
+  /** Requests a minute for authenticated callers, per user. Default 1200. */
+  userPerMinute?: number;
+  /** Requests a minute per IP on register, login, refresh and invite redemption. Default 20. */
+  authPerMinute?: number;
+}
+
+export interface ConferenceOptions {
+  /** Where state lives. Default: `memoryStorage()`. The caller closes what it passes in. */
+  storage?: Storage;
+  /** Identity. Default: `passwordAuth()`. */
+  auth?: AuthAdapter;
+  /**
+   * Secret that signs access tokens (HS256, at least 32 bytes). Default: generated per start
+   * with a warning; required when `NODE_ENV=production`.
+   */
+  jwtSecret?: string;
+  /** Lifetime of access tokens in seconds. Default 900. */
+  accessTokenTtl?: number;
+  /** Lifetime of guest access tokens in seconds. Default 4 hours. */
+  guestTokenTtl?: number;
+  /** Media server; without it media routes answer 503 `MEDIA_UNAVAILABLE`. */
+  livekit?: LivekitOptions;
+  /** Redis for the rate-limit store (and the event bus). A URL, or a client you own. */
+  redis?: { url: string } | { client: Redis };
+  /** Origins allowed to call the API and open sockets. Default: same origin only. */
+  cors?: { origins: string[] };
+  /** `false` disables rate limiting. */
+  rateLimit?: false | RateLimitSettings;
+  /** Emails that are technical admins. */
+  adminEmails?: string[];
+  /** Largest accepted request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Serve OpenAPI at `/docs/json` and a UI at `/docs`. Default true. */
+  docs?: boolean;
+  /** Serve Prometheus metrics at `/metrics`. Default true. */
+  metrics?: boolean;
+}
+
+export interface ConferenceServerOptions extends ConferenceOptions {
+  /** Fastify logger options or instance. Default: pino at `info` with secrets redacted. */
+  logger?: FastifyServerOptions['logger'];
+  /** Forwarded headers to trust (see Fastify `trustProxy`). Default false. */
+  trustProxy?: FastifyServerOptions['trustProxy'];
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Log paths that never reach the log in clear. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.token',
+  '*.apiSecret',
+  '*.jwtSecret',
+];
+
+/** Splits a comma-separated environment value. */
+export const listFromEnv = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);

@@ -1,0 +1,134 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { adminRateLimitRoutes } from './admin/rate-limit-routes';
+import { authRoutes } from './auth/routes';
+import { type ConferenceContext, createContext } from './context';
+import { ConferenceError } from './errors';
+import { errorHandler, notFoundHandler } from './http/errors';
+import type { App } from './http/types';
+import { containsNul, validatorCompiler } from './http/validation';
+import { operationsRoutes } from './operations/routes';
+import { DEFAULT_BODY_LIMIT, type ConferenceOptions } from './options';
+import { registerRateLimit } from './rate-limit/index';
+import { userRoutes } from './users/routes';
+
+export interface ConferencePluginOptions extends ConferenceOptions {
+  /** Path prefix of every videoconf route, e.g. `/videoconf`. Default: none. */
+  prefix?: string;
+}
+
+const API_PREFIX = '/api/v1';
+
+/** The API scope: encapsulated so that our hooks and handlers never touch the host's routes. */
+async function api(app: App, { context }: { context: ConferenceContext }) {
+  const { options } = context;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= bodyLimit;
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: options.cors?.origins.length ? options.cors.origins : false,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+  });
+
+  if (options.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'videoconf',
+          description: 'Rooms, waiting room, moderation, chat and media tokens',
+          version: '1',
+        },
+        components: {
+          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+        security: [{ bearer: [] }],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  }
+
+  const { httpDuration } = context.metrics;
+  app.addHook('onResponse', async (request, reply) => {
+    httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.decorateRequest('videoconf', null as unknown as { principal: null });
+  app.addHook('onRequest', async (request) => {
+    request.videoconf = { principal: null };
+    const mode = request.routeOptions.config?.auth ?? 'required';
+    if (request.is404 || mode === 'none' || request.method === 'OPTIONS') return;
+    const principal = await context.auth.authenticate(request);
+    if (!principal) {
+      if (mode === 'required') throw new ConferenceError('UNAUTHORIZED');
+      return;
+    }
+    const { user } = principal;
+    if (context.adminEmails.has(user.email) && user.globalRole === 'user') {
+      principal.user =
+        (await context.storage.updateUser(user.id, { globalRole: 'technical_admin' })) ?? user;
+    }
+    // A guest token acts on the room of its invite only.
+    const params = request.params as { id?: string } | undefined;
+    if (principal.roomId && params?.id && params.id !== principal.roomId) {
+      throw new ConferenceError('FORBIDDEN', 'Guests may only act on the room of their invite');
+    }
+    request.videoconf.principal = principal;
+  });
+
+  await registerRateLimit(app, context);
+
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new ConferenceError('VALIDATION_ERROR', 'Text must not contain NUL characters');
+    }
+  });
+
+  await app.register(operationsRoutes);
+  await app.register(
+    async (v1: App) => {
+      if (context.auth.password) {
+        await v1.register(authRoutes, { flows: context.auth.password });
+      }
+      await v1.register(userRoutes);
+      await v1.register(adminRateLimitRoutes);
+    },
+    { prefix: API_PREFIX },
+  );
+}
+
+const plugin: FastifyPluginAsync<ConferencePluginOptions> = async (app, { prefix, ...options }) => {
+  const context = await createContext(options, app.log);
+  app.decorate('videoconf', context);
+  app.addHook('onClose', async () => context.close());
+  await app.withTypeProvider<TypeBoxTypeProvider>().register(api, { context, prefix: prefix ?? '' });
+};
+
+/**
+ * Mounts videoconf into a host Fastify app (5.x): its routes under `prefix`, `app.videoconf`
+ * for the host's own code. Our error handler, validation and hooks stay inside our routes.
+ */
+export const conferencePlugin = fp(plugin, { fastify: '5.x', name: '@videoconf/server' });
+
+export type { FastifyInstance };

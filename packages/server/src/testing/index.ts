@@ -1,0 +1,6 @@
+export { type AuthConformanceTarget, runAuthConformance } from './auth-conformance';
+export {
+  runStorageConformance,
+  type StorageConformanceOptions,
+  type StorageSetup,
+} from './storage-conformance';

@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './support/postgres';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts `videoconf serve` from source on a free port and waits for its address. */
+async function serve(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cli, 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no address within 20 s:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+  return { child, url, output: () => output };
+}
+
+async function stop(running: Running) {
+  const exited = once(running.child, 'exit');
+  running.child.kill('SIGTERM');
+  const [code] = await exited;
+  return code as number | null;
+}
+
+const json = async (url: string, init?: { method?: string; body?: unknown; token?: string }) => {
+  const res = await fetch(url, {
+    method: init?.method ?? 'GET',
+    headers: {
+      ...(init?.body !== undefined && { 'content-type': 'application/json' }),
+      ...(init?.token && { authorization: `Bearer ${init.token}` }),
+    },
+    body: init?.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+};
+
+describe('videoconf serve', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('runs on PostgreSQL with DATABASE_URL and keeps users across a restart', async () => {
+    const credentials = { email: 'persist@example.com', password: 'a long password' };
+    const first = await serve({ DATABASE_URL: db.url, ADMIN_EMAILS: 'persist@example.com' });
+    try {
+      expect((await json(`${first.url}/health`)).body).toEqual({ status: 'ok', checks: { storage: 'ok' } });
+      const registered = await json(`${first.url}/api/v1/auth/register`, {
+        method: 'POST',
+        body: { ...credentials, displayName: 'Persist' },
+      });
+      expect(registered.status).toBe(201);
+      expect(registered.body.user.globalRole).toBe('technical_admin');
+    } finally {
+      expect(await stop(first)).toBe(0);
+    }
+    expect(first.output()).toContain('shutting down');
+
+    const second = await serve({ DATABASE_URL: db.url });
+    try {
+      const login = await json(`${second.url}/api/v1/auth/login`, { method: 'POST', body: credentials });
+      expect(login.status).toBe(200);
+      expect(login.body.user.email).toBe(credentials.email);
+      const me = await json(`${second.url}/api/v1/users/me`, { token: login.body.accessToken });
+      expect(me.body.displayName).toBe('Persist');
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 60_000);
+
+  it('runs on memory storage by default and serves OpenAPI', async () => {
+    const running = await serve({ DATABASE_URL: '' });
+    try {
+      expect((await json(`${running.url}/health`)).status).toBe(200);
+      const docs = await json(`${running.url}/docs/json`);
+      expect(docs.body.openapi).toMatch(/^3\./);
+      expect(running.output()).toContain('No JWT secret configured');
+    } finally {
+      expect(await stop(running)).toBe(0);
+    }
+  }, 30_000);
+});

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { passwordAuth } from '../../src/auth/password';
+import type { App } from '../../src/http/types';
+import type { ConferenceServerOptions } from '../../src/options';
+import { createConferenceServer } from '../../src/server';
+
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
+
+/** A server for tests: quiet, fast bcrypt, no rate limits unless asked. */
+export function testServer(options: ConferenceServerOptions = {}): App {
+  return createConferenceServer({
+    logger: false,
+    jwtSecret: TEST_SECRET,
+    auth: passwordAuth({ bcryptCost: 4 }),
+    rateLimit: false,
+    ...options,
+  });
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  auth: { authorization: string };
+}
+
+/** Registers and logs in a new user through the API. */
+export async function signUp(app: App, overrides: { email?: string; displayName?: string } = {}): Promise<TestUser> {
+  const email = overrides.email ?? `user-${randomUUID()}@example.com`;
+  const password = 'a good long password';
+  const register = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password, displayName: overrides.displayName ?? 'Test User' },
+  });
+  if (register.statusCode !== 201) throw new Error(`register: ${register.statusCode} ${register.body}`);
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  if (login.statusCode !== 200) throw new Error(`login: ${login.statusCode} ${login.body}`);
+  const body = login.json();
+  return {
+    id: body.user.id,
+    email,
+    password,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    auth: { authorization: `Bearer ${body.accessToken}` },
+  };
+}
+
+/** Asserts the error body of the contract and returns its code. */
+export function errorCode(response: LightMyRequestResponse): string {
+  const body = response.json();
+  if (body.statusCode !== response.statusCode || typeof body.code !== 'string' || typeof body.error !== 'string' || typeof body.message !== 'string') {
+    throw new Error(`not an error body: ${response.statusCode} ${response.body}`);
+  }
+  return body.code;
+}

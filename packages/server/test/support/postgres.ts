@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+/** The slice of `pg` used here (the package ships no types and `@types/pg` is not installed). */
+interface PgClient {
+  connect(): Promise<unknown>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+type PgModule = { Client: new (config: { connectionString: string }) => PgClient };
+
+const { Client } = createRequire(import.meta.url)('pg') as PgModule;
+
+const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates an empty database `videoconf_test_<random hex>` on the admin server and returns its
+ * URL; `drop()` removes it, disconnecting whoever is still connected.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  // Only [0-9a-f_] characters: safe to quote as an identifier (DDL takes no bind parameters).
+  const name = `videoconf_test_${randomBytes(8).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}

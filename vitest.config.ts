@@ -1,0 +1,38 @@
+import { defineConfig } from 'vitest/config';
+
+import { fileURLToPath } from 'node:url';
+
+const server = (path: string) => fileURLToPath(new URL(`./packages/server/src/${path}`, import.meta.url));
+
+// Tests run against source: the `source` export condition, and the server's self-references.
+const sourceConditions = {
+  conditions: ['source'],
+  alias: {
+    '@videoconf/server/redis': server('redis/index.ts'),
+    '@videoconf/server/sequelize': server('storage/sequelize/index.ts'),
+    '@videoconf/server/testing': server('testing/index.ts'),
+  },
+};
+
+export default defineConfig({
+  resolve: sourceConditions,
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'protocol', root: 'packages/protocol', include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          root: 'packages/server',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
