@@ -1,8 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-import { fileURLToPath } from 'node:url';
-
-const server = (path: string) => fileURLToPath(new URL(`./packages/server/src/${path}`, import.meta.url));
+const server = (path: string) =>
+  fileURLToPath(new URL(`./packages/server/src/${path}`, import.meta.url));
 
 // Tests run against source: the `source` export condition, and the server's self-references.
 const sourceConditions = {

@@ -15,18 +15,17 @@ const Limit = Nullable(Type.Integer({ minimum: 1, maximum: 10_000_000 }));
  * A rate-limit rule managed by technical admins. `routePattern` is matched against the
  * route URL pattern (e.g. `/api/v1/rooms/:id/chat/messages`); `null` means every route.
  */
-export const RateLimitRule = Type.Object(
-  {
-    id: Uuid,
-    scope: RateLimitScope,
-    routePattern: Nullable(Type.String()),
-    perMinute: Limit,
-    perHour: Limit,
-    perDay: Limit,
-    enabled: Type.Boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  });
+export const RateLimitRule = Type.Object({
+  id: Uuid,
+  scope: RateLimitScope,
+  routePattern: Nullable(Type.String()),
+  perMinute: Limit,
+  perHour: Limit,
+  perDay: Limit,
+  enabled: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
 export type RateLimitRule = Static<typeof RateLimitRule>;
 
 const RoutePattern = Nullable(Type.String({ minLength: 1, maxLength: 200, pattern: '^/[^\\s]*$' }));

@@ -1,7 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { User } from './users';
 
-export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' });
+export const Email = Type.String({
+  minLength: 3,
+  maxLength: 254,
+  pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$',
+});
 export const Password = Type.String({ minLength: 8, maxLength: 256 });
 export const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 

@@ -3,20 +3,19 @@ import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
 
 export const MessageType = Type.Union([Type.Literal('user'), Type.Literal('system')]);
 
-export const ChatMessage = Type.Object(
-  {
-    id: Uuid,
-    roomId: Uuid,
-    seq: Type.Integer({ minimum: 1 }),
-    senderParticipantId: Nullable(Uuid),
-    senderUserId: Nullable(Uuid),
-    senderDisplayName: Type.String(),
-    messageType: MessageType,
-    content: Type.String(),
-    createdAt: Timestamp,
-    editedAt: NullableTimestamp,
-    deletedAt: NullableTimestamp,
-  });
+export const ChatMessage = Type.Object({
+  id: Uuid,
+  roomId: Uuid,
+  seq: Type.Integer({ minimum: 1 }),
+  senderParticipantId: Nullable(Uuid),
+  senderUserId: Nullable(Uuid),
+  senderDisplayName: Type.String(),
+  messageType: MessageType,
+  content: Type.String(),
+  createdAt: Timestamp,
+  editedAt: NullableTimestamp,
+  deletedAt: NullableTimestamp,
+});
 export type ChatMessage = Static<typeof ChatMessage>;
 
 /** Longest message, counted in characters after trimming. */
@@ -26,7 +25,9 @@ export const MessageContent = Type.String({ minLength: 1, maxLength: 16000 });
 
 export const SendMessageBody = Type.Object({
   content: MessageContent,
-  clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
+  clientMessageId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
+  ),
 });
 export type SendMessageBody = Static<typeof SendMessageBody>;
 

@@ -9,8 +9,7 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A `{ items }` list envelope. */
-export const ItemList = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item) });
+export const ItemList = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
 
 /** A `{ items, total }` page envelope. */
 export const Page = <T extends TSchema>(item: T) =>

@@ -1,14 +1,11 @@
 export {
-  IdParams,
-  ItemList,
-  Nullable,
-  NullableTimestamp,
-  Page,
-  PageQuery,
-  Timestamp,
-  Uuid,
-} from './common';
-export { ERROR_CODES, ERROR_STATUS, ErrorBody, type ErrorCode } from './errors';
+  CreateRateLimitRuleBody,
+  RateLimitRule,
+  RateLimitScope,
+  RuleParams,
+  UpdateRateLimitRuleBody,
+} from './admin';
+export { AuditEntry, AuditQuery } from './audit';
 export {
   DisplayName,
   Email,
@@ -20,6 +17,57 @@ export {
   TokenPair,
   UserResponse,
 } from './auth';
+export {
+  ChatMessage,
+  EditMessageBody,
+  HistoryQuery,
+  MAX_MESSAGE_LENGTH,
+  MessageContent,
+  MessagePage,
+  MessageParams,
+  MessageType,
+  SendMessageBody,
+} from './chat';
+export {
+  IdParams,
+  ItemList,
+  Nullable,
+  NullableTimestamp,
+  Page,
+  PageQuery,
+  Timestamp,
+  Uuid,
+} from './common';
+export { ERROR_CODES, ERROR_STATUS, ErrorBody, type ErrorCode } from './errors';
+export { CheckStatus, HealthResponse } from './health';
+export {
+  CreateInviteBody,
+  Invite,
+  InviteParams,
+  InviteTokenParams,
+  RedeemInviteBody,
+} from './invites';
+export { MediaToken } from './media';
+export {
+  ChangeRoleBody,
+  KickBody,
+  MuteBody,
+  Participant,
+  ParticipantParams,
+  ParticipantRole,
+} from './participants';
+export {
+  CreateRoomBody,
+  DEFAULT_ROOM_SETTINGS,
+  JoinRoomBody,
+  Room,
+  RoomSettings,
+  RoomSettingsPatch,
+  RoomStatus,
+  ScreenSharePolicy,
+  UpdateRoomBody,
+} from './rooms';
+export { ParticipantStatsSummary, RoomStats, StatsReportBody, StatsSample } from './stats';
 export {
   AvatarUrl,
   BackgroundType,
@@ -35,52 +83,4 @@ export {
   VideoProfileParams,
   VideoQuality,
 } from './users';
-export {
-  CreateRoomBody,
-  DEFAULT_ROOM_SETTINGS,
-  JoinRoomBody,
-  Room,
-  RoomSettings,
-  RoomSettingsPatch,
-  RoomStatus,
-  ScreenSharePolicy,
-  UpdateRoomBody,
-} from './rooms';
-export {
-  ChangeRoleBody,
-  KickBody,
-  MuteBody,
-  Participant,
-  ParticipantParams,
-  ParticipantRole,
-} from './participants';
-export {
-  CreateInviteBody,
-  Invite,
-  InviteParams,
-  InviteTokenParams,
-  RedeemInviteBody,
-} from './invites';
 export { EntryParams, RejectBody, WaitingEntry, WaitingStatus } from './waiting-room';
-export {
-  ChatMessage,
-  EditMessageBody,
-  HistoryQuery,
-  MAX_MESSAGE_LENGTH,
-  MessageContent,
-  MessagePage,
-  MessageParams,
-  MessageType,
-  SendMessageBody,
-} from './chat';
-export { MediaToken } from './media';
-export { ParticipantStatsSummary, RoomStats, StatsReportBody, StatsSample } from './stats';
-export { AuditEntry, AuditQuery } from './audit';
-export {
-  CreateRateLimitRuleBody,
-  RateLimitRule,
-  RateLimitScope,
-  RuleParams,
-  UpdateRateLimitRuleBody,
-} from './admin';
-export { CheckStatus, HealthResponse } from './health';

@@ -1,17 +1,16 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
 
-export const Invite = Type.Object(
-  {
-    id: Uuid,
-    roomId: Uuid,
-    token: Type.String(),
-    label: Nullable(Type.String()),
-    expiresAt: NullableTimestamp,
-    maxUses: Nullable(Type.Integer()),
-    usedCount: Type.Integer(),
-    createdAt: Timestamp,
-  });
+export const Invite = Type.Object({
+  id: Uuid,
+  roomId: Uuid,
+  token: Type.String(),
+  label: Nullable(Type.String()),
+  expiresAt: NullableTimestamp,
+  maxUses: Nullable(Type.Integer()),
+  usedCount: Type.Integer(),
+  createdAt: Timestamp,
+});
 export type Invite = Static<typeof Invite>;
 
 export const CreateInviteBody = Type.Object({

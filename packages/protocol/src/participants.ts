@@ -10,19 +10,18 @@ export type ParticipantRole = Static<typeof ParticipantRole>;
 
 export const LeaveReason = Type.String();
 
-export const Participant = Type.Object(
-  {
-    id: Uuid,
-    roomId: Uuid,
-    userId: Uuid,
-    displayName: Type.String(),
-    role: ParticipantRole,
-    joinedAt: Timestamp,
-    leftAt: NullableTimestamp,
-    leaveReason: Nullable(LeaveReason),
-    isKicked: Type.Boolean(),
-    livekitSid: Nullable(Type.String()),
-  });
+export const Participant = Type.Object({
+  id: Uuid,
+  roomId: Uuid,
+  userId: Uuid,
+  displayName: Type.String(),
+  role: ParticipantRole,
+  joinedAt: Timestamp,
+  leftAt: NullableTimestamp,
+  leaveReason: Nullable(LeaveReason),
+  isKicked: Type.Boolean(),
+  livekitSid: Nullable(Type.String()),
+});
 export type Participant = Static<typeof Participant>;
 
 export const ParticipantParams = Type.Object({ id: Uuid, participantId: Uuid });

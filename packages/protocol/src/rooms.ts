@@ -29,26 +29,25 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
 export const RoomSettingsPatch = Type.Partial(RoomSettings);
 export type RoomSettingsPatch = Static<typeof RoomSettingsPatch>;
 
-export const Room = Type.Object(
-  {
-    id: Uuid,
-    title: Type.String(),
-    description: Nullable(Type.String()),
-    hostUserId: Uuid,
-    status: RoomStatus,
-    maxParticipants: Type.Integer(),
-    waitingRoomEnabled: Type.Boolean(),
-    isLocked: Type.Boolean(),
-    hasPassword: Type.Boolean(),
-    scheduledStartAt: NullableTimestamp,
-    scheduledEndAt: NullableTimestamp,
-    actualStartAt: NullableTimestamp,
-    actualEndAt: NullableTimestamp,
-    livekitRoomName: Type.String(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    settings: RoomSettings,
-  });
+export const Room = Type.Object({
+  id: Uuid,
+  title: Type.String(),
+  description: Nullable(Type.String()),
+  hostUserId: Uuid,
+  status: RoomStatus,
+  maxParticipants: Type.Integer(),
+  waitingRoomEnabled: Type.Boolean(),
+  isLocked: Type.Boolean(),
+  hasPassword: Type.Boolean(),
+  scheduledStartAt: NullableTimestamp,
+  scheduledEndAt: NullableTimestamp,
+  actualStartAt: NullableTimestamp,
+  actualEndAt: NullableTimestamp,
+  livekitRoomName: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  settings: RoomSettings,
+});
 export type Room = Static<typeof Room>;
 
 const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });

@@ -15,11 +15,10 @@ export const StatsReportBody = Type.Object({
 });
 export type StatsReportBody = Static<typeof StatsReportBody>;
 
-export const StatsSample = Type.Composite(
-  [
-    Type.Object({ id: Uuid, roomId: Uuid, participantId: Uuid, recordedAt: Timestamp }),
-    StatsReportBody,
-  ]);
+export const StatsSample = Type.Composite([
+  Type.Object({ id: Uuid, roomId: Uuid, participantId: Uuid, recordedAt: Timestamp }),
+  StatsReportBody,
+]);
 export type StatsSample = Static<typeof StatsSample>;
 
 export const ParticipantStatsSummary = Type.Object({

@@ -8,20 +8,19 @@ export const GlobalRole = Type.Union([
 ]);
 export type GlobalRole = Static<typeof GlobalRole>;
 
-export const User = Type.Object(
-  {
-    id: Uuid,
-    email: Type.String(),
-    displayName: Type.String(),
-    avatarUrl: Nullable(Type.String()),
-    globalRole: GlobalRole,
-    isGuest: Type.Boolean(),
-    isActive: Type.Boolean(),
-    isEmailVerified: Type.Boolean(),
-    lastLoginAt: NullableTimestamp,
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  });
+export const User = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  displayName: Type.String(),
+  avatarUrl: Nullable(Type.String()),
+  globalRole: GlobalRole,
+  isGuest: Type.Boolean(),
+  isActive: Type.Boolean(),
+  isEmailVerified: Type.Boolean(),
+  lastLoginAt: NullableTimestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
 export type User = Static<typeof User>;
 
 export const AvatarUrl = Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' });
@@ -41,22 +40,29 @@ export const VideoQuality = Type.Union([
 ]);
 export type VideoQuality = Static<typeof VideoQuality>;
 
-export const Theme = Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')]);
+export const Theme = Type.Union([
+  Type.Literal('light'),
+  Type.Literal('dark'),
+  Type.Literal('system'),
+]);
 export type Theme = Static<typeof Theme>;
 
 const DeviceId = Nullable(Type.String({ maxLength: 512 }));
 
-export const UserSettings = Type.Object(
-  {
-    defaultCameraDeviceId: DeviceId,
-    defaultMicrophoneDeviceId: DeviceId,
-    defaultSpeakerDeviceId: DeviceId,
-    preferredVideoQuality: VideoQuality,
-    preferredTheme: Theme,
-    muteMicOnJoin: Type.Boolean(),
-    disableCameraOnJoin: Type.Boolean(),
-    languageCode: Type.String({ minLength: 2, maxLength: 16, pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
-  });
+export const UserSettings = Type.Object({
+  defaultCameraDeviceId: DeviceId,
+  defaultMicrophoneDeviceId: DeviceId,
+  defaultSpeakerDeviceId: DeviceId,
+  preferredVideoQuality: VideoQuality,
+  preferredTheme: Theme,
+  muteMicOnJoin: Type.Boolean(),
+  disableCameraOnJoin: Type.Boolean(),
+  languageCode: Type.String({
+    minLength: 2,
+    maxLength: 16,
+    pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$',
+  }),
+});
 export type UserSettings = Static<typeof UserSettings>;
 
 export const UpdateSettingsBody = Type.Partial(UserSettings);
@@ -74,15 +80,14 @@ export const NoiseSuppressionLevel = Type.Union([
   Type.Literal('high'),
 ]);
 
-export const VideoProfile = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    backgroundType: BackgroundType,
-    backgroundImageUrl: Nullable(Type.String()),
-    noiseSuppressionLevel: NoiseSuppressionLevel,
-    isDefault: Type.Boolean(),
-  });
+export const VideoProfile = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  backgroundType: BackgroundType,
+  backgroundImageUrl: Nullable(Type.String()),
+  noiseSuppressionLevel: NoiseSuppressionLevel,
+  isDefault: Type.Boolean(),
+});
 export type VideoProfile = Static<typeof VideoProfile>;
 
 export const CreateVideoProfileBody = Type.Object({

@@ -9,18 +9,17 @@ export const WaitingStatus = Type.Union([
 ]);
 export type WaitingStatus = Static<typeof WaitingStatus>;
 
-export const WaitingEntry = Type.Object(
-  {
-    id: Uuid,
-    roomId: Uuid,
-    userId: Uuid,
-    displayName: Type.String(),
-    status: WaitingStatus,
-    requestedAt: Timestamp,
-    decidedAt: NullableTimestamp,
-    decidedByUserId: Nullable(Uuid),
-    reason: Nullable(Type.String()),
-  });
+export const WaitingEntry = Type.Object({
+  id: Uuid,
+  roomId: Uuid,
+  userId: Uuid,
+  displayName: Type.String(),
+  status: WaitingStatus,
+  requestedAt: Timestamp,
+  decidedAt: NullableTimestamp,
+  decidedByUserId: Nullable(Uuid),
+  reason: Nullable(Type.String()),
+});
 export type WaitingEntry = Static<typeof WaitingEntry>;
 
 export const EntryParams = Type.Object({ id: Uuid, entryId: Uuid });

@@ -1,4 +1,4 @@
-import { listFromEnv, type ConferenceServerOptions } from './options';
+import { type ConferenceServerOptions, listFromEnv } from './options';
 
 /** Where the ready-made server listens. */
 export interface ListenAddress {

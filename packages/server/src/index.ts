@@ -1,17 +1,6 @@
-export { createConferenceServer } from './server';
-export { conferencePlugin, type ConferencePluginOptions } from './plugin';
-export type {
-  ConferenceOptions,
-  ConferenceServerOptions,
-  LivekitOptions,
-  RateLimitSettings,
-} from './options';
-export type { ConferenceContext } from './context';
-export { ConferenceError, ERROR_MESSAGES, ERROR_STATUS, type ErrorCode } from './errors';
-export { memoryStorage } from './storage/memory';
-export type * from './storage/types';
-export { passwordAuth, type PasswordAuthOptions } from './auth/password';
-export { customAuth, type CustomAuthOptions, type ExternalIdentity } from './auth/custom';
+export { type CustomAuthOptions, customAuth, type ExternalIdentity } from './auth/custom';
+export { type PasswordAuthOptions, passwordAuth } from './auth/password';
+export type { TokenService } from './auth/tokens';
 export type {
   AuthAdapter,
   AuthContext,
@@ -20,5 +9,16 @@ export type {
   PasswordFlows,
   Principal,
 } from './auth/types';
-export type { TokenService } from './auth/tokens';
+export type { ConferenceContext } from './context';
+export { ConferenceError, ERROR_MESSAGES, ERROR_STATUS, type ErrorCode } from './errors';
+export type {
+  ConferenceOptions,
+  ConferenceServerOptions,
+  LivekitOptions,
+  RateLimitSettings,
+} from './options';
+export { type ConferencePluginOptions, conferencePlugin } from './plugin';
+export { createConferenceServer } from './server';
+export { memoryStorage } from './storage/memory';
+export type * from './storage/types';
 export { DEFAULT_USER_SETTINGS } from './users/routes';

@@ -13,7 +13,7 @@ import { errorHandler, notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { containsNul, validatorCompiler } from './http/validation';
 import { operationsRoutes } from './operations/routes';
-import { DEFAULT_BODY_LIMIT, type ConferenceOptions } from './options';
+import { type ConferenceOptions, DEFAULT_BODY_LIMIT } from './options';
 import { registerRateLimit } from './rate-limit/index';
 import { userRoutes } from './users/routes';
 
@@ -41,7 +41,12 @@ async function api(app: App, { context }: { context: ConferenceContext }) {
     origin: options.cors?.origins.length ? options.cors.origins : false,
     credentials: true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    exposedHeaders: [
+      'retry-after',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
   });
 
   if (options.docs !== false) {
@@ -59,7 +64,13 @@ async function api(app: App, { context }: { context: ConferenceContext }) {
         security: [{ bearer: [] }],
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    await app.register(async (docs) => {
+      // The documentation is public.
+      docs.addHook('onRoute', (route) => {
+        route.config = { ...route.config, auth: 'none' };
+      });
+      await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    });
   }
 
   const { httpDuration } = context.metrics;
@@ -122,7 +133,9 @@ const plugin: FastifyPluginAsync<ConferencePluginOptions> = async (app, { prefix
   const context = await createContext(options, app.log);
   app.decorate('videoconf', context);
   app.addHook('onClose', async () => context.close());
-  await app.withTypeProvider<TypeBoxTypeProvider>().register(api, { context, prefix: prefix ?? '' });
+  await app
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .register(api, { context, prefix: prefix ?? '' });
 };
 
 /**

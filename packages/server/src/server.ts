@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { App } from './http/types';
-import { DEFAULT_BODY_LIMIT, type ConferenceServerOptions, REDACTED_LOG_PATHS } from './options';
+import { type ConferenceServerOptions, DEFAULT_BODY_LIMIT, REDACTED_LOG_PATHS } from './options';
 import { conferencePlugin } from './plugin';
 
 const defaultLogger = (): FastifyServerOptions['logger'] => ({

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll } from 'vitest';
 import { customAuth } from '../src/auth/custom';
-import { ConferenceError } from '../src/errors';
-import type { AuthHandler } from '../src/auth/types';
 import { passwordAuth } from '../src/auth/password';
+import type { AuthHandler } from '../src/auth/types';
+import { ConferenceError } from '../src/errors';
 import { memoryStorage } from '../src/storage/memory';
 import { sequelizeStorage } from '../src/storage/sequelize/index';
 import type { Storage } from '../src/storage/types';
@@ -26,7 +26,11 @@ const hostApp = customAuth({
       if (error instanceof jwt.TokenExpiredError) throw new ConferenceError('TOKEN_EXPIRED');
       throw error;
     }
-    return { id: String(claims.sub), email: String(claims.email), displayName: String(claims.name) };
+    return {
+      id: String(claims.sub),
+      email: String(claims.email),
+      displayName: String(claims.name),
+    };
   },
 });
 
@@ -84,7 +88,9 @@ for (const [storageName, storage] of storages) {
         email: `expired-${randomUUID()}@example.com`,
         displayName: 'E',
       });
-      return { headers: { authorization: `Bearer ${context.tokens.signAccess({ userId: user.id }, -10)}` } };
+      return {
+        headers: { authorization: `Bearer ${context.tokens.signAccess({ userId: user.id }, -10)}` },
+      };
     },
   }));
 

@@ -53,11 +53,14 @@ const concrete = (url: string) => url.replace(/:[A-Za-z]+/g, () => randomUUID())
 
 function sample(schema: JsonSchema | undefined, text: string): unknown {
   if (!schema) return text;
-  if (schema.anyOf) return sample(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0], text);
+  if (schema.anyOf)
+    return sample(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0], text);
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   switch (type) {
     case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v, text)]));
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v, text)]),
+      );
     case 'array':
       return [text];
     case 'integer':
@@ -90,13 +93,24 @@ const as = (who: TestUser | null, options: InjectOptions): InjectOptions => ({
 describe('bad input on every route', () => {
   it('collected the routes of the server', () => {
     const names = routes.map((r) => `${r.method} ${r.url}`);
-    expect(names).toEqual(expect.arrayContaining(['POST /api/v1/auth/register', 'GET /api/v1/users/me', 'GET /health']));
+    expect(names).toEqual(
+      expect.arrayContaining(['POST /api/v1/auth/register', 'GET /api/v1/users/me', 'GET /health']),
+    );
   });
 
   it('answers junk tokens with 401 INVALID_TOKEN on every protected route', async () => {
     for (const route of routes.filter((r) => !r.public)) {
-      for (const authorization of ['Bearer junk', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'Basic Zm9vOmJhcg==']) {
-        const res = await app.inject({ method: route.method, url: concrete(route.url), headers: { authorization }, payload: route.bodySchema ? {} : undefined });
+      for (const authorization of [
+        'Bearer junk',
+        'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+        'Basic Zm9vOmJhcg==',
+      ]) {
+        const res = await app.inject({
+          method: route.method,
+          url: concrete(route.url),
+          headers: { authorization },
+          payload: route.bodySchema ? {} : undefined,
+        });
         expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
         expect(errorCode(res)).toBe('INVALID_TOKEN');
       }
@@ -113,10 +127,22 @@ describe('bad input on every route', () => {
           ['not an object', '[1,2,3]'],
           ['a number', '42'],
           ['null', 'null'],
-          ['wrong types', JSON.stringify(sample(route.bodySchema, 'x') as object, (_k, v) => (typeof v === 'string' ? 12345 : typeof v === 'number' ? 'NaN' : v))],
+          [
+            'wrong types',
+            JSON.stringify(sample(route.bodySchema, 'x') as object, (_k, v) =>
+              typeof v === 'string' ? 12345 : typeof v === 'number' ? 'NaN' : v,
+            ),
+          ],
         ];
         for (const [name, payload] of cases) {
-          const res = await app.inject(as(who, { method: route.method, url, payload, headers: { 'content-type': 'application/json' } }));
+          const res = await app.inject(
+            as(who, {
+              method: route.method,
+              url,
+              payload,
+              headers: { 'content-type': 'application/json' },
+            }),
+          );
           expectClientError(res, `${label} ${name}`);
           if (name === 'malformed') expect(errorCode(res), label).toBe('VALIDATION_ERROR');
         }
@@ -124,7 +150,14 @@ describe('bad input on every route', () => {
           const res = await app.inject(as(who, { method: route.method, url, payload: {} }));
           expectClientError(res, `${label} missing fields`);
         }
-        const wrongType = await app.inject(as(who, { method: route.method, url, payload: 'text', headers: { 'content-type': 'text/plain' } }));
+        const wrongType = await app.inject(
+          as(who, {
+            method: route.method,
+            url,
+            payload: 'text',
+            headers: { 'content-type': 'text/plain' },
+          }),
+        );
         expectClientError(wrongType, `${label} text/plain`);
       }
     }
@@ -133,7 +166,9 @@ describe('bad input on every route', () => {
   it('refuses NUL characters anywhere in a body', async () => {
     for (const route of routes.filter((r) => hasStringField(r.bodySchema))) {
       const payload = sample(route.bodySchema, 'ab\u0000cd') as object;
-      const res = await app.inject(as(user, { method: route.method, url: concrete(route.url), payload }));
+      const res = await app.inject(
+        as(user, { method: route.method, url: concrete(route.url), payload }),
+      );
       expect(res.statusCode, `${route.method} ${route.url}: ${res.body}`).toBe(400);
       expect(errorCode(res)).toBe('VALIDATION_ERROR');
     }
@@ -141,8 +176,18 @@ describe('bad input on every route', () => {
 
   it('refuses prototype-pollution keys and leaves Object.prototype alone', async () => {
     for (const route of routes.filter((r) => r.bodySchema)) {
-      for (const payload of ['{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {"polluted": true}}}']) {
-        const res = await app.inject(as(user, { method: route.method, url: concrete(route.url), payload, headers: { 'content-type': 'application/json' } }));
+      for (const payload of [
+        '{"__proto__": {"polluted": true}}',
+        '{"constructor": {"prototype": {"polluted": true}}}',
+      ]) {
+        const res = await app.inject(
+          as(user, {
+            method: route.method,
+            url: concrete(route.url),
+            payload,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
         expect(res.statusCode, `${route.method} ${route.url}`).toBe(400);
         expect(errorCode(res)).toBe('VALIDATION_ERROR');
       }
@@ -153,7 +198,14 @@ describe('bad input on every route', () => {
   it('refuses bodies over 1 MiB with 413 PAYLOAD_TOO_LARGE', async () => {
     const huge = JSON.stringify({ content: 'x'.repeat(1024 * 1024 + 10) });
     for (const route of routes.filter((r) => r.bodySchema)) {
-      const res = await app.inject(as(user, { method: route.method, url: concrete(route.url), payload: huge, headers: { 'content-type': 'application/json' } }));
+      const res = await app.inject(
+        as(user, {
+          method: route.method,
+          url: concrete(route.url),
+          payload: huge,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(413);
       expect(errorCode(res)).toBe('PAYLOAD_TOO_LARGE');
     }
@@ -164,12 +216,19 @@ describe('bad input on every route', () => {
       if (route.url.includes(':')) {
         for (const junk of ['not-a-uuid', '%00', "1'%20OR%20'1'='1", '..%2F..%2Fetc']) {
           const url = route.url.replace(/:[A-Za-z]+/g, junk);
-          const res = await app.inject(as(admin, { method: route.method, url, payload: route.bodySchema ? {} : undefined }));
+          const res = await app.inject(
+            as(admin, { method: route.method, url, payload: route.bodySchema ? {} : undefined }),
+          );
           expectClientError(res, `${route.method} ${url}`);
         }
       }
       if (route.method === 'GET') {
-        const res = await app.inject(as(admin, { method: 'GET', url: `${concrete(route.url)}?limit=abc&offset=-1&before=x&after=%00` }));
+        const res = await app.inject(
+          as(admin, {
+            method: 'GET',
+            url: `${concrete(route.url)}?limit=abc&offset=-1&before=x&after=%00`,
+          }),
+        );
         expect(res.statusCode, `${route.url} query`).toBeLessThan(500);
       }
     }

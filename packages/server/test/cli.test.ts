@@ -15,7 +15,14 @@ interface Running {
 /** Starts `videoconf serve` from source on a free port and waits for its address. */
 async function serve(env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cli, 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -52,7 +59,8 @@ const json = async (url: string, init?: { method?: string; body?: unknown; token
     },
     body: init?.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+  // biome-ignore lint/suspicious/noExplicitAny: test reads of JSON bodies
+  return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
 };
 
 describe('videoconf serve', () => {
@@ -68,7 +76,10 @@ describe('videoconf serve', () => {
     const credentials = { email: 'persist@example.com', password: 'a long password' };
     const first = await serve({ DATABASE_URL: db.url, ADMIN_EMAILS: 'persist@example.com' });
     try {
-      expect((await json(`${first.url}/health`)).body).toEqual({ status: 'ok', checks: { storage: 'ok' } });
+      expect((await json(`${first.url}/health`)).body).toEqual({
+        status: 'ok',
+        checks: { storage: 'ok' },
+      });
       const registered = await json(`${first.url}/api/v1/auth/register`, {
         method: 'POST',
         body: { ...credentials, displayName: 'Persist' },
@@ -82,7 +93,10 @@ describe('videoconf serve', () => {
 
     const second = await serve({ DATABASE_URL: db.url });
     try {
-      const login = await json(`${second.url}/api/v1/auth/login`, { method: 'POST', body: credentials });
+      const login = await json(`${second.url}/api/v1/auth/login`, {
+        method: 'POST',
+        body: credentials,
+      });
       expect(login.status).toBe(200);
       expect(login.body.user.email).toBe(credentials.email);
       const me = await json(`${second.url}/api/v1/users/me`, { token: login.body.accessToken });

@@ -22,7 +22,10 @@ describe('operations', () => {
   });
 
   it('answers 503 when storage is down', async () => {
-    const storage: Storage = { ...memoryStorage(), ping: () => Promise.reject(new Error('connection refused')) };
+    const storage: Storage = {
+      ...memoryStorage(),
+      ping: () => Promise.reject(new Error('connection refused')),
+    };
     app = testServer({ storage });
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(503);
@@ -50,7 +53,11 @@ describe('operations', () => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/auth/login', '/api/v1/users/me', '/api/v1/users/me/video-profiles/{profileId}']),
+      expect.arrayContaining([
+        '/api/v1/auth/login',
+        '/api/v1/users/me',
+        '/api/v1/users/me/video-profiles/{profileId}',
+      ]),
     );
     await expect(validate(structuredClone(doc))).resolves.toMatchObject({ valid: true });
     const ui = await app.inject('/docs');
@@ -64,7 +71,9 @@ describe('operations', () => {
     const res = await app.inject('/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.body).toMatch(/videoconf_http_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} 1/);
+    expect(res.body).toMatch(
+      /videoconf_http_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} 1/,
+    );
     expect(res.body).toMatch(/route="\/api\/v1\/users\/me",status_code="401"/);
     expect(res.body).toContain('videoconf_ws_connections');
     expect(res.body).toContain('videoconf_events_fanned_out_total');
@@ -72,10 +81,16 @@ describe('operations', () => {
 
   it('sets security headers and no CORS headers for unknown origins', async () => {
     app = testServer({ cors: { origins: ['https://embed.example.com'] } });
-    const res = await app.inject({ url: '/health', headers: { origin: 'https://evil.example.com' } });
+    const res = await app.inject({
+      url: '/health',
+      headers: { origin: 'https://evil.example.com' },
+    });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const allowed = await app.inject({ url: '/health', headers: { origin: 'https://embed.example.com' } });
+    const allowed = await app.inject({
+      url: '/health',
+      headers: { origin: 'https://embed.example.com' },
+    });
     expect(allowed.headers['access-control-allow-origin']).toBe('https://embed.example.com');
     const preflight = await app.inject({
       method: 'OPTIONS',
@@ -102,7 +117,10 @@ describe('operations', () => {
       logger: {
         level: 'trace',
         stream: { write: (line: string) => lines.push(line) },
-        redact: { paths: ['req.headers.authorization', '*.password', '*.refreshToken'], censor: '[redacted]' },
+        redact: {
+          paths: ['req.headers.authorization', '*.password', '*.refreshToken'],
+          censor: '[redacted]',
+        },
       },
     });
     const user = await signUp(app);
@@ -122,9 +140,16 @@ describe('conferencePlugin in a host application', () => {
       throw new Error('host error');
     });
     host.get('/host/hello', async (request) => ({ hello: 'world', query: request.query }));
-    await host.register(conferencePlugin, { prefix: '/vc', jwtSecret: TEST_SECRET, rateLimit: false });
+    await host.register(conferencePlugin, {
+      prefix: '/vc',
+      jwtSecret: TEST_SECRET,
+      rateLimit: false,
+    });
     try {
-      expect((await host.inject('/host/hello?x=1')).json()).toEqual({ hello: 'world', query: { x: '1' } });
+      expect((await host.inject('/host/hello?x=1')).json()).toEqual({
+        hello: 'world',
+        query: { x: '1' },
+      });
       const boom = await host.inject('/host/boom');
       expect(boom.statusCode).toBe(418);
       expect((await host.inject('/vc/health')).statusCode).toBe(200);

@@ -247,7 +247,12 @@ describe('/api/v1/admin/rate-limits', () => {
     expect((await me(app, admin.auth)).statusCode).toBe(200);
     const ip = '10.2.0.1';
     const meFrom = () =>
-      app.inject({ method: 'GET', url: '/api/v1/users/me', headers: admin.auth, remoteAddress: ip });
+      app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: admin.auth,
+        remoteAddress: ip,
+      });
     expect(statuses(await times(3, meFrom))).toEqual([200, 200, 200]);
     expectRateLimited(await meFrom(), 3);
   });

@@ -105,7 +105,8 @@ describe('sequelize storage on PostgreSQL', () => {
       chat_messages_room_id_seq_key: /UNIQUE INDEX .*\(room_id, seq\)/,
       chat_messages_client_message_id_key:
         /UNIQUE INDEX .*\(room_id, sender_user_id, client_message_id\) WHERE \(client_message_id IS NOT NULL\)/,
-      audit_log_room_id_event_time_idx: /ON public\.audit_log .*\(room_id, event_time DESC, id DESC\)/,
+      audit_log_room_id_event_time_idx:
+        /ON public\.audit_log .*\(room_id, event_time DESC, id DESC\)/,
       video_profiles_one_default_key: /UNIQUE INDEX .*\(user_id\) WHERE is_default/,
     };
     for (const [name, pattern] of Object.entries(expected)) {
@@ -118,7 +119,9 @@ describe('sequelize storage on PostgreSQL', () => {
          JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = rc.constraint_name
         WHERE kcu.table_schema = 'public'`,
     );
-    const cascades = foreignKeys.map((fk) => `${fk.table_name}.${fk.column_name} ${fk.rule}`).sort();
+    const cascades = foreignKeys
+      .map((fk) => `${fk.table_name}.${fk.column_name} ${fk.rule}`)
+      .sort();
     expect(cascades).toEqual(
       [
         'chat_messages.room_id CASCADE',
@@ -195,7 +198,11 @@ describe('sequelize storage on PostgreSQL', () => {
       expect(await reopened.getRoom(room.id)).toEqual(room);
       expect(await reopened.getMessage(message.id)).toEqual(message);
       expect(await reopened.lastSeq(room.id)).toBe(1);
-      const next = await reopened.appendMessage({ ...message, clientMessageId: 'c-2', now: message.createdAt });
+      const next = await reopened.appendMessage({
+        ...message,
+        clientMessageId: 'c-2',
+        now: message.createdAt,
+      });
       expect(next.message.seq).toBe(2);
     } finally {
       await reopened.close();
@@ -243,25 +250,37 @@ describe('sequelize storage on PostgreSQL', () => {
     expect(await shared.getRoom('42')).toBeNull();
     expect(await shared.listActiveParticipants('x')).toEqual([]);
     expect(await shared.lastSeq('x')).toBe(0);
-    expect(await codeOf(shared.admitParticipant({
-      roomId: 'x',
-      userId: host.id,
-      displayName: 'A',
-      role: 'participant',
-      enforceCapacity: true,
-      now: '2030-01-01T00:00:00.000Z',
-    }))).toBe('ROOM_NOT_FOUND');
-    expect(await codeOf(shared.decideWaitingEntry({
-      entryId: 'x',
-      decision: 'approved',
-      decidedByUserId: host.id,
-      reason: null,
-      now: '2030-01-01T00:00:00.000Z',
-    }))).toBe('ENTRY_NOT_FOUND');
+    expect(
+      await codeOf(
+        shared.admitParticipant({
+          roomId: 'x',
+          userId: host.id,
+          displayName: 'A',
+          role: 'participant',
+          enforceCapacity: true,
+          now: '2030-01-01T00:00:00.000Z',
+        }),
+      ),
+    ).toBe('ROOM_NOT_FOUND');
+    expect(
+      await codeOf(
+        shared.decideWaitingEntry({
+          entryId: 'x',
+          decision: 'approved',
+          decidedByUserId: host.id,
+          reason: null,
+          now: '2030-01-01T00:00:00.000Z',
+        }),
+      ),
+    ).toBe('ENTRY_NOT_FOUND');
     // Missing rows behind a foreign key.
     expect(
       await codeOf(
-        shared.createRoom({ ...roomInput, hostUserId: randomUUID(), livekitRoomName: `vc-${randomUUID()}` }),
+        shared.createRoom({
+          ...roomInput,
+          hostUserId: randomUUID(),
+          livekitRoomName: `vc-${randomUUID()}`,
+        }),
       ),
     ).toBe('USER_NOT_FOUND');
     expect(
@@ -321,13 +340,17 @@ describe('sequelize storage on PostgreSQL', () => {
         }),
       ),
     ).toBe('VALIDATION_ERROR');
-    expect(
-      await codeOf(shared.updateRoom(room.id, { scheduledStartAt: 'not a date' })),
-    ).toBe('VALIDATION_ERROR');
+    expect(await codeOf(shared.updateRoom(room.id, { scheduledStartAt: 'not a date' }))).toBe(
+      'VALIDATION_ERROR',
+    );
     // A room name LiveKit already knows is a conflict, not a 500.
     expect(
       await codeOf(
-        shared.createRoom({ ...roomInput, hostUserId: host.id, livekitRoomName: room.livekitRoomName }),
+        shared.createRoom({
+          ...roomInput,
+          hostUserId: host.id,
+          livekitRoomName: room.livekitRoomName,
+        }),
       ),
     ).toBe('CONFLICT');
   });

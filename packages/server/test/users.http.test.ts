@@ -35,17 +35,32 @@ describe.each([
 
   it('reads and updates the profile', async () => {
     const me = await call('GET', '/api/v1/users/me');
-    expect(me.json()).toMatchObject({ id: user.id, email: user.email, displayName: 'Grace', avatarUrl: null });
-    const put = await call('PUT', '/api/v1/users/me', { displayName: '  Grace H.  ', avatarUrl: 'https://cdn.example.com/a.png' });
+    expect(me.json()).toMatchObject({
+      id: user.id,
+      email: user.email,
+      displayName: 'Grace',
+      avatarUrl: null,
+    });
+    const put = await call('PUT', '/api/v1/users/me', {
+      displayName: '  Grace H.  ',
+      avatarUrl: 'https://cdn.example.com/a.png',
+    });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toMatchObject({ displayName: 'Grace H.', avatarUrl: 'https://cdn.example.com/a.png' });
+    expect(put.json()).toMatchObject({
+      displayName: 'Grace H.',
+      avatarUrl: 'https://cdn.example.com/a.png',
+    });
     expect((await call('GET', '/api/v1/users/me')).json().displayName).toBe('Grace H.');
     const cleared = await call('PUT', '/api/v1/users/me', { avatarUrl: null });
     expect(cleared.json().avatarUrl).toBeNull();
   });
 
   it('ignores fields a user may not set', async () => {
-    const put = await call('PUT', '/api/v1/users/me', { globalRole: 'technical_admin', email: 'x@y.z', displayName: 'G' });
+    const put = await call('PUT', '/api/v1/users/me', {
+      globalRole: 'technical_admin',
+      email: 'x@y.z',
+      displayName: 'G',
+    });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ globalRole: 'user', email: user.email, displayName: 'G' });
   });
@@ -62,8 +77,17 @@ describe.each([
       disableCameraOnJoin: false,
       languageCode: 'en',
     });
-    const put = await call('PUT', '/api/v1/users/me/settings', { preferredTheme: 'dark', muteMicOnJoin: true, languageCode: 'ru' });
-    expect(put.json()).toMatchObject({ preferredTheme: 'dark', muteMicOnJoin: true, languageCode: 'ru', preferredVideoQuality: 'auto' });
+    const put = await call('PUT', '/api/v1/users/me/settings', {
+      preferredTheme: 'dark',
+      muteMicOnJoin: true,
+      languageCode: 'ru',
+    });
+    expect(put.json()).toMatchObject({
+      preferredTheme: 'dark',
+      muteMicOnJoin: true,
+      languageCode: 'ru',
+      preferredVideoQuality: 'auto',
+    });
     expect((await call('GET', '/api/v1/users/me/settings')).json().preferredTheme).toBe('dark');
     const bad = await call('PUT', '/api/v1/users/me/settings', { preferredVideoQuality: '4k' });
     expect(bad.statusCode).toBe(400);
@@ -71,9 +95,18 @@ describe.each([
   });
 
   it('creates, lists and deletes video profiles with one default', async () => {
-    const a = await call('POST', '/api/v1/users/me/video-profiles', { name: 'Office', backgroundType: 'blur', isDefault: true });
+    const a = await call('POST', '/api/v1/users/me/video-profiles', {
+      name: 'Office',
+      backgroundType: 'blur',
+      isDefault: true,
+    });
     expect(a.statusCode).toBe(201);
-    expect(a.json()).toMatchObject({ name: 'Office', backgroundType: 'blur', backgroundImageUrl: null, isDefault: true });
+    expect(a.json()).toMatchObject({
+      name: 'Office',
+      backgroundType: 'blur',
+      backgroundImageUrl: null,
+      isDefault: true,
+    });
     const b = await call('POST', '/api/v1/users/me/video-profiles', {
       name: 'Beach',
       backgroundType: 'image',
@@ -84,12 +117,21 @@ describe.each([
     expect(b.statusCode).toBe(201);
     const list = (await call('GET', '/api/v1/users/me/video-profiles')).json().items;
     expect(list).toHaveLength(2);
-    expect(list.filter((p: { isDefault: boolean }) => p.isDefault).map((p: { name: string }) => p.name)).toEqual(['Beach']);
-    const noImage = await call('POST', '/api/v1/users/me/video-profiles', { name: 'X', backgroundType: 'image' });
+    expect(
+      list.filter((p: { isDefault: boolean }) => p.isDefault).map((p: { name: string }) => p.name),
+    ).toEqual(['Beach']);
+    const noImage = await call('POST', '/api/v1/users/me/video-profiles', {
+      name: 'X',
+      backgroundType: 'image',
+    });
     expect(errorCode(noImage)).toBe('VALIDATION_ERROR');
 
     const other = await signUp(app);
-    const foreign = await app.inject({ method: 'DELETE', url: `/api/v1/users/me/video-profiles/${a.json().id}`, headers: other.auth });
+    const foreign = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/me/video-profiles/${a.json().id}`,
+      headers: other.auth,
+    });
     expect(foreign.statusCode).toBe(404);
     const del = await call('DELETE', `/api/v1/users/me/video-profiles/${a.json().id}`);
     expect(del.statusCode).toBe(204);

@@ -17,6 +17,6 @@ export async function authenticateBearer(
   if (!token) throw new ConferenceError('INVALID_TOKEN');
   const claims = context.tokens.verifyAccess(token);
   const user = await context.storage.getUser(claims.sub);
-  if (!user || !user.isActive) throw new ConferenceError('INVALID_TOKEN');
+  if (!user?.isActive) throw new ConferenceError('INVALID_TOKEN');
   return { user, roomId: claims.rid ?? null };
 }

@@ -68,7 +68,7 @@ export function passwordAuth(options: PasswordAuthOptions = {}): AuthAdapter {
           const user = await storage.getUserByEmail(normalizeEmail(email));
           const hash = user?.passwordHash ?? (await dummyHash);
           const matches = await bcrypt.compare(preHash(password), hash);
-          if (!user || !user.passwordHash || !matches || !user.isActive || user.isGuest) {
+          if (!user?.passwordHash || !matches || !user.isActive || user.isGuest) {
             throw new ConferenceError('INVALID_CREDENTIALS');
           }
           const now = new Date().toISOString();
@@ -105,7 +105,7 @@ export function passwordAuth(options: PasswordAuthOptions = {}): AuthAdapter {
               throw new ConferenceError('TOKEN_REUSED');
           }
           const user = await storage.getUser(result.session.userId);
-          if (!user || !user.isActive) {
+          if (!user?.isActive) {
             await storage.revokeSessionFamily(result.session.familyId, now);
             throw new ConferenceError('INVALID_TOKEN');
           }

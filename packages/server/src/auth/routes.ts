@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import {
   LoginBody,
   LoginResponse,
@@ -6,7 +7,6 @@ import {
   TokenPair,
   UserResponse,
 } from '@videoconf/protocol';
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
@@ -48,7 +48,11 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
     '/auth/login',
     {
       config,
-      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginResponse, ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        body: LoginBody,
+        response: { 200: LoginResponse, ...errorResponses },
+      },
     },
     async (request) => {
       const result = await flows.login({ ...request.body, ...clientInfo(request) });

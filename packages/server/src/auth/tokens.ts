@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject, randomBytes, createHash } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ConferenceError } from '../errors';
 

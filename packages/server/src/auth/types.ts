@@ -35,9 +35,7 @@ export interface ClientInfo {
 export interface PasswordFlows {
   register(input: { email: string; password: string; displayName: string }): Promise<UserRecord>;
   login(input: { email: string; password: string } & ClientInfo): Promise<LoginResult>;
-  refresh(
-    input: { refreshToken: string } & ClientInfo,
-  ): Promise<Omit<LoginResult, 'user'>>;
+  refresh(input: { refreshToken: string } & ClientInfo): Promise<Omit<LoginResult, 'user'>>;
   logout(input: { refreshToken: string }): Promise<{ userId: string } | null>;
 }
 

@@ -1,5 +1,5 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ConferenceError, ERROR_MESSAGES, type ErrorCode } from '../errors';
 
 /** The error body of the contract: Fastify's shape with a stable code. */
@@ -38,7 +38,8 @@ export function toConferenceError(error: FastifyError | Error): ConferenceError 
     return new ConferenceError('VALIDATION_ERROR', error.message);
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (known) return new ConferenceError(known, known === 'VALIDATION_ERROR' ? error.message : undefined);
+  if (known)
+    return new ConferenceError(known, known === 'VALIDATION_ERROR' ? error.message : undefined);
   // JSON syntax errors and prototype-poisoning refusals from the body parser.
   if (error instanceof SyntaxError) {
     return new ConferenceError('VALIDATION_ERROR', 'Request body is not valid JSON');

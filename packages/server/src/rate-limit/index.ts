@@ -61,7 +61,12 @@ const errorResponseBuilder: RateLimitOptions['errorResponseBuilder'] = (_request
 export async function registerRateLimit(app: App, context: ConferenceContext): Promise<void> {
   const { options, redis } = context;
   if (options.rateLimit === false) return;
-  const settings = { ...RATE_LIMIT_DEFAULTS, ...options.rateLimit };
+  const limits = options.rateLimit ?? {};
+  const settings = {
+    anonymousPerMinute: limits.anonymousPerMinute ?? RATE_LIMIT_DEFAULTS.anonymousPerMinute,
+    userPerMinute: limits.userPerMinute ?? RATE_LIMIT_DEFAULTS.userPerMinute,
+    authPerMinute: limits.authPerMinute ?? RATE_LIMIT_DEFAULTS.authPerMinute,
+  };
 
   // Per-route options are merged over the plugin's by @fastify/rate-limit, `skipOnError`
   // included: credential routes refuse when the store fails, the others let requests through.
@@ -231,7 +236,7 @@ function ruleLimiter(app: App, { storage }: ConferenceContext) {
     reply.header('retry-after', refusal.ttlInSeconds);
     throw new ConferenceError(
       'RATE_LIMITED',
-      `Too many requests, retry in ${refusal.ttlInSeconds} s`,
+      `Too many requests, retry in ${refusal.ttlInSeconds} seconds`,
     );
   }
 

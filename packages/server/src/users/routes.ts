@@ -62,7 +62,13 @@ export async function userRoutes(app: App) {
 
   app.put(
     '/users/me/settings',
-    { schema: { tags, body: UpdateSettingsBody, response: { 200: UserSettings, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        body: UpdateSettingsBody,
+        response: { 200: UserSettings, ...errorResponses },
+      },
+    },
     async (request) =>
       storage.updateSettings(principalOf(request).user.id, request.body, DEFAULT_USER_SETTINGS),
   );

@@ -28,7 +28,10 @@ export interface TestUser {
 }
 
 /** Registers and logs in a new user through the API. */
-export async function signUp(app: App, overrides: { email?: string; displayName?: string } = {}): Promise<TestUser> {
+export async function signUp(
+  app: App,
+  overrides: { email?: string; displayName?: string } = {},
+): Promise<TestUser> {
   const email = overrides.email ?? `user-${randomUUID()}@example.com`;
   const password = 'a good long password';
   const register = await app.inject({
@@ -36,8 +39,13 @@ export async function signUp(app: App, overrides: { email?: string; displayName?
     url: '/api/v1/auth/register',
     payload: { email, password, displayName: overrides.displayName ?? 'Test User' },
   });
-  if (register.statusCode !== 201) throw new Error(`register: ${register.statusCode} ${register.body}`);
-  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  if (register.statusCode !== 201)
+    throw new Error(`register: ${register.statusCode} ${register.body}`);
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password },
+  });
   if (login.statusCode !== 200) throw new Error(`login: ${login.statusCode} ${login.body}`);
   const body = login.json();
   return {
@@ -53,7 +61,12 @@ export async function signUp(app: App, overrides: { email?: string; displayName?
 /** Asserts the error body of the contract and returns its code. */
 export function errorCode(response: LightMyRequestResponse): string {
   const body = response.json();
-  if (body.statusCode !== response.statusCode || typeof body.code !== 'string' || typeof body.error !== 'string' || typeof body.message !== 'string') {
+  if (
+    body.statusCode !== response.statusCode ||
+    typeof body.code !== 'string' ||
+    typeof body.error !== 'string' ||
+    typeof body.message !== 'string'
+  ) {
     throw new Error(`not an error body: ${response.statusCode} ${response.body}`);
   }
   return body.code;
