@@ -85,27 +85,36 @@ async function api(app: App, { context }: { context: ConferenceContext }) {
     );
   });
 
-  app.decorateRequest('videoconf', null as unknown as { principal: null });
+  app.decorateRequest('videoconf', null as unknown as { principal: null; authError: null });
+  // Authentication runs first so the rate limiter can key by user; a refusal is raised only
+  // after the limiter (preParsing), so that requests with bad credentials are counted too.
   app.addHook('onRequest', async (request) => {
-    request.videoconf = { principal: null };
+    request.videoconf = { principal: null, authError: null };
     const mode = request.routeOptions.config?.auth ?? 'required';
     if (request.is404 || mode === 'none' || request.method === 'OPTIONS') return;
-    const principal = await context.auth.authenticate(request);
-    if (!principal) {
-      if (mode === 'required') throw new ConferenceError('UNAUTHORIZED');
-      return;
+    try {
+      const principal = await context.auth.authenticate(request);
+      if (!principal) {
+        if (mode === 'required') throw new ConferenceError('UNAUTHORIZED');
+        return;
+      }
+      const { user } = principal;
+      if (context.adminEmails.has(user.email) && user.globalRole === 'user') {
+        principal.user =
+          (await context.storage.updateUser(user.id, { globalRole: 'technical_admin' })) ?? user;
+      }
+      // A guest token acts on the room of its invite only.
+      const params = request.params as { id?: string } | undefined;
+      if (principal.roomId && params?.id && params.id !== principal.roomId) {
+        throw new ConferenceError('FORBIDDEN', 'Guests may only act on the room of their invite');
+      }
+      request.videoconf.principal = principal;
+    } catch (error) {
+      request.videoconf.authError = error as Error;
     }
-    const { user } = principal;
-    if (context.adminEmails.has(user.email) && user.globalRole === 'user') {
-      principal.user =
-        (await context.storage.updateUser(user.id, { globalRole: 'technical_admin' })) ?? user;
-    }
-    // A guest token acts on the room of its invite only.
-    const params = request.params as { id?: string } | undefined;
-    if (principal.roomId && params?.id && params.id !== principal.roomId) {
-      throw new ConferenceError('FORBIDDEN', 'Guests may only act on the room of their invite');
-    }
-    request.videoconf.principal = principal;
+  });
+  app.addHook('preParsing', async (request) => {
+    if (request.videoconf.authError) throw request.videoconf.authError;
   });
 
   await registerRateLimit(app, context);

@@ -23,6 +23,7 @@ async function serve(env: Record<string, string>): Promise<Running> {
       NODE_ENV: 'test',
       ...env,
     },
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

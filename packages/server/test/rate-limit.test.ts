@@ -72,6 +72,16 @@ describe('rate limits (memory store)', () => {
     expect((await health(app, '10.0.0.2')).statusCode).toBe(200);
   });
 
+  it('counts requests with missing or bad tokens against the IP budget', async () => {
+    const app = await server({ rateLimit: { anonymousPerMinute: 3 } });
+    const junk = { authorization: 'Bearer junk' };
+    const responses = await times(3, () =>
+      app.inject({ url: '/api/v1/users/me', headers: junk, remoteAddress: '10.9.9.9' }),
+    );
+    expect(statuses(responses)).toEqual([401, 401, 401]);
+    expectRateLimited(await app.inject({ url: '/api/v1/users/me', remoteAddress: '10.9.9.9' }), 3);
+  });
+
   it('limits authenticated requests per user, not per IP', async () => {
     const app = await server({ rateLimit: { userPerMinute: 3, anonymousPerMinute: 100 } });
     const alice = await signUp(app);
@@ -230,6 +240,11 @@ describe('/api/v1/admin/rate-limits', () => {
     expect((await me(app, user.auth)).statusCode).toBe(200);
     await call(admin.auth, 'PUT', `${url}/${id}`, { enabled: true });
     expect((await me(app, user.auth)).statusCode).toBe(429);
+    // A new scope counts anew: one budget for everyone.
+    await call(admin.auth, 'PUT', `${url}/${id}`, { scope: 'global' });
+    expect((await me(app, user.auth)).statusCode).toBe(200);
+    expect((await me(app, admin.auth)).statusCode).toBe(200);
+    expect((await me(app, admin.auth)).statusCode).toBe(429);
 
     expect((await call(admin.auth, 'DELETE', `${url}/${id}`)).statusCode).toBe(204);
     expect(statuses(await times(3, () => me(app, user.auth)))).toEqual([200, 200, 200]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ROOM_SETTINGS } from '@videoconf/protocol';
-import { QueryTypes, Sequelize } from 'sequelize';
+import { type Model, type ModelStatic, QueryTypes, Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConferenceError } from '../src/errors';
 import { sequelizeStorage } from '../src/storage/sequelize';
@@ -68,7 +68,7 @@ describe('sequelize storage on PostgreSQL', () => {
       `SELECT table_name, column_name, is_nullable FROM information_schema.columns
         WHERE table_schema = 'public'`,
     );
-    const models = Object.values(defineModels(sql));
+    const models: ModelStatic<Model>[] = Object.values(defineModels(sql));
     expect(models.map((model) => model.getTableName()).sort()).toEqual(TABLES);
     for (const model of models) {
       const table = model.getTableName() as string;

@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** Per-request state of videoconf routes. */
-    videoconf: { principal: Principal | null };
+    videoconf: { principal: Principal | null; authError: Error | null };
   }
   interface FastifyContextConfig {
     auth?: RouteAuth;

@@ -163,19 +163,19 @@ function ruleLimiter(app: App, { storage }: ConferenceContext) {
     const nextByRoute = new Map<string, CompiledRule[]>();
     for (const rule of list) {
       // Disabled rules keep their limiters, so that enabling one again keeps its counters.
-      const compiled: CompiledRule = { scope: rule.scope, limiters: [] };
+      const { id: ruleId, scope } = rule;
+      const compiled: CompiledRule = { scope, limiters: [] };
       for (const window of WINDOWS) {
         const max = rule[window.field];
         if (max === null || max === undefined) continue;
-        const id = `${rule.id}:${window.name}:${max}`;
+        const id = `${ruleId}:${scope}:${window.name}:${max}`;
         const limiter =
           limiters.get(id) ??
           app.createRateLimit({
             max,
             timeWindow: window.ms,
             skipOnError: true,
-            keyGenerator: (request) =>
-              `rule:${rule.id}:${window.name}:${scopeKey(rule.scope, request)}`,
+            keyGenerator: (request) => `rule:${ruleId}:${window.name}:${scopeKey(scope, request)}`,
           });
         nextLimiters.set(id, limiter);
         compiled.limiters.push(limiter);

@@ -146,7 +146,10 @@ export interface Storage {
   appendMessage(input: NewMessage): Promise<{ message: ChatMessage; created: boolean }>;
   getMessage(id: string): Promise<ChatMessage | null>;
   /** Not-deleted messages ascending by seq, within the optional (after, before) bounds. */
-  listMessages(roomId: string, query: MessageQuery): Promise<{ items: ChatMessage[]; hasMore: boolean }>;
+  listMessages(
+    roomId: string,
+    query: MessageQuery,
+  ): Promise<{ items: ChatMessage[]; hasMore: boolean }>;
   lastSeq(roomId: string): Promise<number>;
   editMessage(id: string, content: string, now: string): Promise<ChatMessage | null>;
   softDeleteMessage(id: string, now: string): Promise<ChatMessage | null>;
@@ -230,7 +233,10 @@ export interface NewSession {
 }
 
 /** The new session of a rotation; user and family come from the spent one. */
-export type SessionSuccessor = Pick<NewSession, 'tokenHash' | 'ipAddress' | 'userAgent' | 'expiresAt'>;
+export type SessionSuccessor = Pick<
+  NewSession,
+  'tokenHash' | 'ipAddress' | 'userAgent' | 'expiresAt'
+>;
 
 export type RotateResult =
   | { status: 'rotated'; previous: SessionRecord; session: SessionRecord }

@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+import pg from 'pg';
 
-/** The slice of `pg` used here (the package ships no types and `@types/pg` is not installed). */
-interface PgClient {
-  connect(): Promise<unknown>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-type PgModule = { Client: new (config: { connectionString: string }) => PgClient };
-
-const { Client } = createRequire(import.meta.url)('pg') as PgModule;
+const { Client } = pg;
+type PgClient = pg.Client;
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

@@ -102,7 +102,11 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
   };
 
   /** The checks and writes of `admitParticipant`, with the room row already locked. */
-  async function admitLocked(t: Transaction, room: RoomRow, input: AdmitInput): Promise<AdmitResult> {
+  async function admitLocked(
+    t: Transaction,
+    room: RoomRow,
+    input: AdmitInput,
+  ): Promise<AdmitResult> {
     const rows = (
       await m.Participant.findAll({
         where: { roomId: room.id, userId: input.userId },
@@ -776,7 +780,12 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
         if (!user && input.guest) user = await insertUser(input.guest, t);
         if (!user) throw new TypeError('redeemInvite needs a userId or a guest');
         await m.Redemption.create(
-          { inviteId: invite.id, roomId: invite.roomId, userId: user.id, redeemedAt: at(input.now) },
+          {
+            inviteId: invite.id,
+            roomId: invite.roomId,
+            userId: user.id,
+            redeemedAt: at(input.now),
+          },
           { transaction: t },
         );
         const [, rows] = await m.Invite.update(
@@ -1278,7 +1287,10 @@ function sqlStateOf(error: unknown): string | undefined {
   return typeof parent?.code === 'string' ? parent.code : undefined;
 }
 
-const NOT_FOUND_BY_FOREIGN_KEY: Record<string, 'ROOM_NOT_FOUND' | 'USER_NOT_FOUND' | 'INVITE_NOT_FOUND'> = {
+const NOT_FOUND_BY_FOREIGN_KEY: Record<
+  string,
+  'ROOM_NOT_FOUND' | 'USER_NOT_FOUND' | 'INVITE_NOT_FOUND'
+> = {
   room_id: 'ROOM_NOT_FOUND',
   user_id: 'USER_NOT_FOUND',
   invite_id: 'INVITE_NOT_FOUND',

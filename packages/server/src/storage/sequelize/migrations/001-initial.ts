@@ -244,6 +244,7 @@ export async function up({ context }: { context: MigrationContext }): Promise<vo
 export async function down({ context }: { context: MigrationContext }): Promise<void> {
   const { sequelize } = context;
   await sequelize.transaction(async (transaction) => {
-    for (const table of TABLES) await sequelize.query(`DROP TABLE IF EXISTS ${table}`, { transaction });
+    for (const table of TABLES)
+      await sequelize.query(`DROP TABLE IF EXISTS ${table}`, { transaction });
   });
 }
