@@ -1,8 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import { type AuditRecorder, createAuditRecorder } from './audit/record';
 import { passwordAuth } from './auth/password';
 import { createTokenService, generateSecret, type TokenService } from './auth/tokens';
 import type { AuthHandler } from './auth/types';
+import { livekitMedia, type MediaBackend } from './media/livekit';
 import { createMetrics, type Metrics } from './operations/metrics';
 import type { ConferenceOptions } from './options';
 import { memoryStorage } from './storage/memory';
@@ -18,6 +20,10 @@ export interface ConferenceContext {
   /** Redis client when configured; shared by the rate-limit store and health. */
   readonly redis: Redis | null;
   readonly adminEmails: ReadonlySet<string>;
+  /** The media server; null when LiveKit is not configured (media routes answer 503). */
+  readonly media: MediaBackend | null;
+  /** Writes audit entries; never throws. */
+  readonly audit: AuditRecorder;
   /** Releases what the context created (not what the caller passed in). */
   close(): Promise<void>;
 }
@@ -65,6 +71,8 @@ export async function createContext(
     metrics: createMetrics(),
     redis,
     adminEmails,
+    media: options.livekit ? livekitMedia(options.livekit) : null,
+    audit: createAuditRecorder(storage, log),
     async close() {
       if (ownsRedis && redis) redis.disconnect();
       if (ownsStorage) await storage.close();

@@ -6,16 +6,24 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { adminRateLimitRoutes } from './admin/rate-limit-routes';
+import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
+import { chatRoutes } from './chat/routes';
 import { type ConferenceContext, createContext } from './context';
 import { ConferenceError } from './errors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { containsNul, validatorCompiler } from './http/validation';
+import { inviteRoutes } from './invites/routes';
+import { mediaRoutes } from './media/routes';
+import { moderationRoutes } from './moderation/routes';
 import { operationsRoutes } from './operations/routes';
 import { type ConferenceOptions, DEFAULT_BODY_LIMIT } from './options';
 import { registerRateLimit } from './rate-limit/index';
+import { roomRoutes } from './rooms/routes';
+import { statsRoutes } from './stats/routes';
 import { userRoutes } from './users/routes';
+import { waitingRoomRoutes } from './waiting-room/routes';
 
 export interface ConferencePluginOptions extends ConferenceOptions {
   /** Path prefix of every videoconf route, e.g. `/videoconf`. Default: none. */
@@ -132,6 +140,14 @@ async function api(app: App, { context }: { context: ConferenceContext }) {
         await v1.register(authRoutes, { flows: context.auth.password });
       }
       await v1.register(userRoutes);
+      await v1.register(roomRoutes);
+      await v1.register(moderationRoutes);
+      await v1.register(mediaRoutes);
+      await v1.register(inviteRoutes);
+      await v1.register(waitingRoomRoutes);
+      await v1.register(chatRoutes);
+      await v1.register(statsRoutes);
+      await v1.register(auditRoutes);
       await v1.register(adminRateLimitRoutes);
     },
     { prefix: API_PREFIX },

@@ -1,5 +1,5 @@
-import type { User } from '@videoconf/protocol';
-import type { UserRecord } from '../storage/types';
+import type { Room, User } from '@videoconf/protocol';
+import type { RoomRecord, UserRecord } from '../storage/types';
 
 /** The public view of a user: never the password hash or the external id. */
 export function toUser(record: UserRecord): User {
@@ -16,4 +16,10 @@ export function toUser(record: UserRecord): User {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+/** The public view of a room: `hasPassword`, never the hash. */
+export function toRoom(record: RoomRecord): Room {
+  const { passwordHash, ...room } = record;
+  return { ...room, hasPassword: passwordHash !== null };
 }

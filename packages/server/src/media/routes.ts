@@ -1,0 +1,4 @@
+import type { App } from '../http/types';
+
+// Being written: see issue 3.
+export async function mediaRoutes(_app: App) {}
