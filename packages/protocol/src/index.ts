@@ -46,6 +46,7 @@ export {
   InviteParams,
   InviteTokenParams,
   RedeemInviteBody,
+  RedeemInviteResponse,
 } from './invites';
 export { MediaToken } from './media';
 export {
@@ -83,4 +84,11 @@ export {
   VideoProfileParams,
   VideoQuality,
 } from './users';
-export { EntryParams, RejectBody, WaitingEntry, WaitingStatus } from './waiting-room';
+export {
+  ApproveEntryResponse,
+  EntryParams,
+  RejectBody,
+  RejectEntryResponse,
+  WaitingEntry,
+  WaitingStatus,
+} from './waiting-room';

@@ -21,6 +21,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
     adminEmails: listFromEnv(env.ADMIN_EMAILS),
     rateLimit: env.RATE_LIMIT?.toLowerCase() === 'off' ? false : {},
   };
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxy !== undefined) options.trustProxy = trustProxy;
   const origins = listFromEnv(env.CORS_ORIGINS);
   if (origins.length > 0) options.cors = { origins };
   if (env.REDIS_URL) options.redis = { url: env.REDIS_URL };
@@ -39,4 +41,15 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
     listen: { port, host: env.HOST || '127.0.0.1' },
     databaseUrl: env.DATABASE_URL || null,
   };
+}
+
+/**
+ * `TRUST_PROXY`: `true`, or comma-separated addresses/CIDRs of the proxies whose
+ * `X-Forwarded-For` is believed (so rate limits see client IPs behind a load balancer).
+ */
+function parseTrustProxy(value: string | undefined): boolean | string[] | undefined {
+  if (!value) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return listFromEnv(value);
 }

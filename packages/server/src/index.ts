@@ -11,6 +11,7 @@ export type {
 } from './auth/types';
 export type { ConferenceContext } from './context';
 export { ConferenceError, ERROR_MESSAGES, ERROR_STATUS, type ErrorCode } from './errors';
+export { REDACTED_LOG_PATHS } from './options';
 export type {
   ConferenceOptions,
   ConferenceServerOptions,

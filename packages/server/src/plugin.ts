@@ -33,11 +33,15 @@ export interface ConferencePluginOptions extends ConferenceOptions {
 const API_PREFIX = '/api/v1';
 
 /** The API scope: encapsulated so that our hooks and handlers never touch the host's routes. */
-async function api(app: App, { context }: { context: ConferenceContext }) {
+async function api(
+  app: App,
+  { context, ownNotFound }: { context: ConferenceContext; ownNotFound: boolean },
+) {
   const { options } = context;
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  // Fastify allows one not-found handler per prefix: without a prefix it is the host's.
+  if (ownNotFound) app.setNotFoundHandler(notFoundHandler);
 
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   app.addHook('onRoute', (route) => {
@@ -160,7 +164,7 @@ const plugin: FastifyPluginAsync<ConferencePluginOptions> = async (app, { prefix
   app.addHook('onClose', async () => context.close());
   await app
     .withTypeProvider<TypeBoxTypeProvider>()
-    .register(api, { context, prefix: prefix ?? '' });
+    .register(api, { context, prefix: prefix ?? '', ownNotFound: Boolean(prefix) });
 };
 
 /**

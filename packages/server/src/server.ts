@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import { notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { type ConferenceServerOptions, DEFAULT_BODY_LIMIT, REDACTED_LOG_PATHS } from './options';
 import { conferencePlugin } from './plugin';
@@ -27,6 +28,7 @@ export function createConferenceServer(options: ConferenceServerOptions = {}): A
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setNotFoundHandler(notFoundHandler);
   app.register(conferencePlugin, conference);
   return app;
 }

@@ -163,4 +163,17 @@ describe('conferencePlugin in a host application', () => {
       await host.close();
     }
   });
+
+  it('mounts without a prefix next to a host that has its own not-found handler', async () => {
+    const host = Fastify({ logger: false });
+    host.setNotFoundHandler((_request, reply) => reply.status(404).send({ host404: true }));
+    await host.register(conferencePlugin, { jwtSecret: TEST_SECRET, rateLimit: false });
+    try {
+      expect((await host.inject('/health')).statusCode).toBe(200);
+      expect((await host.inject('/nowhere')).json()).toEqual({ host404: true });
+      expect(errorCode(await host.inject('/api/v1/users/me'))).toBe('UNAUTHORIZED');
+    } finally {
+      await host.close();
+    }
+  });
 });

@@ -51,7 +51,7 @@ export function customAuth(options: CustomAuthOptions): AuthAdapter {
             externalId: identity.id,
             email: identity.email.trim().toLowerCase(),
             displayName: identity.displayName,
-            avatarUrl: identity.avatarUrl ?? null,
+            ...(identity.avatarUrl !== undefined && { avatarUrl: identity.avatarUrl }),
             ...(identity.isAdmin !== undefined && {
               globalRole: identity.isAdmin ? 'technical_admin' : 'user',
             }),
