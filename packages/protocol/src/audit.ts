@@ -17,3 +17,10 @@ export const AuditQuery = Type.Object({
   before: Type.Optional(Timestamp),
 });
 export type AuditQuery = Static<typeof AuditQuery>;
+
+/** `/admin/audit`: every room, optionally narrowed to one room (also a deleted one). */
+export const AdminAuditQuery = Type.Composite([
+  AuditQuery,
+  Type.Object({ roomId: Type.Optional(Uuid) }),
+]);
+export type AdminAuditQuery = Static<typeof AdminAuditQuery>;

@@ -18,8 +18,14 @@ export const ChatMessage = Type.Object({
 });
 export type ChatMessage = Static<typeof ChatMessage>;
 
-/** Longest message, counted in characters after trimming. */
+/** Longest message, counted in characters (Unicode code points) after trimming. */
 export const MAX_MESSAGE_LENGTH = 4000;
+
+/**
+ * The length the server checks: Unicode code points of the trimmed content, so an emoji
+ * counts once. Content must measure 1..MAX_MESSAGE_LENGTH; it is stored untrimmed.
+ */
+export const messageLength = (content: string): number => [...content.trim()].length;
 
 export const MessageContent = Type.String({ minLength: 1, maxLength: 16000 });
 

@@ -5,7 +5,7 @@ export {
   RuleParams,
   UpdateRateLimitRuleBody,
 } from './admin';
-export { AuditEntry, AuditQuery } from './audit';
+export { AdminAuditQuery, AuditEntry, AuditQuery } from './audit';
 export {
   DisplayName,
   Email,
@@ -26,6 +26,7 @@ export {
   MessagePage,
   MessageParams,
   MessageType,
+  messageLength,
   SendMessageBody,
 } from './chat';
 export {
@@ -54,19 +55,25 @@ export {
   KickBody,
   MuteBody,
   Participant,
+  ParticipantList,
   ParticipantParams,
   ParticipantRole,
 } from './participants';
 export {
   CreateRoomBody,
   DEFAULT_ROOM_SETTINGS,
+  JoinedResponse,
+  type JoinResponse,
   JoinRoomBody,
   Room,
+  RoomListQuery,
+  RoomPage,
   RoomSettings,
   RoomSettingsPatch,
   RoomStatus,
   ScreenSharePolicy,
   UpdateRoomBody,
+  WaitingResponse,
 } from './rooms';
 export { ParticipantStatsSummary, RoomStats, StatsReportBody, StatsSample } from './stats';
 export {

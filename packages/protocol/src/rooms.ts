@@ -1,5 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
+import { Nullable, NullableTimestamp, Page, PageQuery, Timestamp, Uuid } from './common';
+import { Participant } from './participants';
+import { WaitingEntry } from './waiting-room';
 
 export const RoomStatus = Type.Union([
   Type.Literal('scheduled'),
@@ -84,3 +86,26 @@ export const JoinRoomBody = Type.Object({
   password: Type.Optional(Type.String({ maxLength: 128 })),
 });
 export type JoinRoomBody = Static<typeof JoinRoomBody>;
+
+/** `GET /rooms`: the rooms the caller hosts, newest first. */
+export const RoomListQuery = PageQuery;
+export type RoomListQuery = Static<typeof RoomListQuery>;
+export const RoomPage = Page(Room);
+export type RoomPage = Static<typeof RoomPage>;
+
+/** `200` of `POST /rooms/:id/join`: the caller is an active participant. */
+export const JoinedResponse = Type.Object({
+  status: Type.Literal('joined'),
+  participant: Participant,
+});
+export type JoinedResponse = Static<typeof JoinedResponse>;
+
+/** `202` of `POST /rooms/:id/join`: the caller waits in the lobby until a moderator decides. */
+export const WaitingResponse = Type.Object({
+  status: Type.Literal('waiting'),
+  entry: WaitingEntry,
+});
+export type WaitingResponse = Static<typeof WaitingResponse>;
+
+/** Either answer of `POST /rooms/:id/join`. */
+export type JoinResponse = JoinedResponse | WaitingResponse;

@@ -32,8 +32,10 @@ export const ParticipantStatsSummary = Type.Object({
   avgBitrateKbps: Type.Number(),
   networkScore: Type.Number(),
 });
+export type ParticipantStatsSummary = Static<typeof ParticipantStatsSummary>;
 
 export const RoomStats = Type.Object({
   roomId: Uuid,
   participants: Type.Array(ParticipantStatsSummary),
 });
+export type RoomStats = Static<typeof RoomStats>;

@@ -11,13 +11,13 @@ export type {
 } from './auth/types';
 export type { ConferenceContext } from './context';
 export { ConferenceError, ERROR_MESSAGES, ERROR_STATUS, type ErrorCode } from './errors';
-export { REDACTED_LOG_PATHS } from './options';
 export type {
   ConferenceOptions,
   ConferenceServerOptions,
   LivekitOptions,
   RateLimitSettings,
 } from './options';
+export { REDACTED_LOG_PATHS } from './options';
 export { type ConferencePluginOptions, conferencePlugin } from './plugin';
 export { createConferenceServer } from './server';
 export { memoryStorage } from './storage/memory';

@@ -24,11 +24,35 @@ export type AuditEventType =
 
 const SECRET_KEYS = /pass(word)?|token|secret|hash/i;
 
-/** Drops secret-looking keys, so no payload ever stores a password or token. */
+/**
+ * Drops secret-looking keys at any depth (nested objects and arrays too), so no payload ever
+ * stores a password or token, and drops `undefined` values.
+ */
 export function withoutSecrets(payload: Record<string, unknown>): Record<string, unknown> {
+  return scrub(payload, 0) as Record<string, unknown>;
+}
+
+function scrub(value: unknown, depth: number): unknown {
+  if (Array.isArray(value)) return depth > 8 ? [] : value.map((item) => scrub(item, depth + 1));
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (depth > 8) return {};
   return Object.fromEntries(
-    Object.entries(payload).filter(([key, value]) => value !== undefined && !SECRET_KEYS.test(key)),
+    Object.entries(value)
+      .filter(([key, item]) => item !== undefined && !SECRET_KEYS.test(key))
+      .map(([key, item]) => [key, scrub(item, depth + 1)]),
   );
+}
+
+/**
+ * Event times that strictly increase within this process: entries written in one millisecond
+ * get distinct times, so paging with `before` (an exclusive bound on `eventTime`) skips none.
+ */
+function auditClock(): () => string {
+  let last = 0;
+  return () => {
+    last = Math.max(Date.now(), last + 1);
+    return new Date(last).toISOString();
+  };
 }
 
 export interface AuditActor {
@@ -46,6 +70,7 @@ export type AuditRecorder = (
  * is logged loudly and does not turn a done change into an error answer.
  */
 export function createAuditRecorder(storage: Storage, log: FastifyBaseLogger): AuditRecorder {
+  const now = auditClock();
   return async (eventType, { actor, roomId, payload = {} }) => {
     try {
       await storage.appendAudit({
@@ -54,7 +79,7 @@ export function createAuditRecorder(storage: Storage, log: FastifyBaseLogger): A
         roomId,
         eventType,
         payload: withoutSecrets(payload),
-        now: new Date().toISOString(),
+        now: now(),
       });
     } catch (error) {
       log.error({ err: error, eventType, roomId }, 'audit entry could not be written');

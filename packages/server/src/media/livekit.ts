@@ -1,5 +1,11 @@
-import type { Participant } from '@videoconf/protocol';
-import { AccessToken, RoomServiceClient, TrackSource, TrackType } from 'livekit-server-sdk';
+import type { Participant, ParticipantRole } from '@videoconf/protocol';
+import {
+  AccessToken,
+  RoomServiceClient,
+  TrackSource,
+  TrackType,
+  TwirpError,
+} from 'livekit-server-sdk';
 import type { LivekitOptions } from '../options';
 
 /** What the room domain asks of the media server. */
@@ -7,10 +13,18 @@ export interface MediaBackend {
   /** The URL clients connect to. */
   readonly url: string;
   createToken(input: MediaTokenInput): Promise<{ token: string; expiresAt: string }>;
-  /** Disconnects a participant from the media room. */
+  /**
+   * Disconnects a participant from the media room and revokes the media tokens issued to that
+   * identity before now, so an old token cannot reconnect.
+   */
   removeParticipant(roomName: string, identity: string): Promise<void>;
   /** Mutes every published track of one kind; returns how many were muted. */
   muteTracks(roomName: string, identity: string, kind: 'audio' | 'video'): Promise<number>;
+  /**
+   * Applies a connected participant's new role: its metadata `{participantId, role}` and which
+   * sources it may publish (screen share).
+   */
+  updateParticipant(roomName: string, input: MediaParticipantUpdate): Promise<void>;
   /** Ends the media room for everyone. */
   deleteRoom(roomName: string): Promise<void>;
 }
@@ -24,13 +38,48 @@ export interface MediaTokenInput {
   roomAdmin: boolean;
 }
 
-const DEFAULT_TTL_SECONDS = 600;
+export interface MediaParticipantUpdate {
+  participant: Participant;
+  canShareScreen: boolean;
+}
+
+/** Default lifetime of media tokens: they only gate connecting. */
+export const DEFAULT_MEDIA_TOKEN_TTL = 600;
+/**
+ * Seconds a RoomService call may take. Moderation waits for it (then logs and goes on), so it
+ * stays short: an unreachable media server must not hold a kick or an end for long.
+ */
+export const MEDIA_REQUEST_TIMEOUT = 3;
+
+/** The participant metadata LiveKit hands to every client: `{participantId, role}`. */
+export const mediaMetadata = (participant: { id: string; role: ParticipantRole }): string =>
+  JSON.stringify({ participantId: participant.id, role: participant.role });
+
+/** The sources a participant may publish. */
+const publishSources = (canShareScreen: boolean): TrackSource[] =>
+  canShareScreen
+    ? [
+        TrackSource.CAMERA,
+        TrackSource.MICROPHONE,
+        TrackSource.SCREEN_SHARE,
+        TrackSource.SCREEN_SHARE_AUDIO,
+      ]
+    : [TrackSource.CAMERA, TrackSource.MICROPHONE];
+
+/** The `exp` claim of a JWT we just signed, as ISO-8601. */
+function expiryOf(jwt: string): string {
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  return new Date(Number(payload.exp) * 1000).toISOString();
+}
 
 /** The LiveKit media backend: access tokens and RoomService calls. */
 export function livekitMedia(options: LivekitOptions): MediaBackend {
-  const ttl = options.tokenTtl ?? DEFAULT_TTL_SECONDS;
+  const ttl = options.tokenTtl ?? DEFAULT_MEDIA_TOKEN_TTL;
+  if (!Number.isInteger(ttl) || ttl < 1) {
+    throw new Error('livekit.tokenTtl must be a positive integer (seconds)');
+  }
   const rooms = new RoomServiceClient(options.url, options.apiKey, options.apiSecret, {
-    requestTimeout: 5,
+    requestTimeout: MEDIA_REQUEST_TIMEOUT,
     failover: false,
   });
   return {
@@ -40,25 +89,27 @@ export function livekitMedia(options: LivekitOptions): MediaBackend {
         identity: participant.userId,
         name: participant.displayName,
         ttl,
-        metadata: JSON.stringify({ participantId: participant.id, role: participant.role }),
+        metadata: mediaMetadata(participant),
       });
-      const sources = [TrackSource.CAMERA, TrackSource.MICROPHONE];
-      if (canShareScreen) sources.push(TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO);
+      // Every grant is explicit: nothing depends on LiveKit's defaults.
       token.addGrant({
         room: roomName,
         roomJoin: true,
         canPublish: true,
         canSubscribe: true,
         canPublishData: true,
-        canPublishSources: sources,
+        canPublishSources: publishSources(canShareScreen),
+        canUpdateOwnMetadata: false,
         hidden: false,
         roomAdmin,
       });
-      const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
-      return { token: await token.toJwt(), expiresAt };
+      const jwt = await token.toJwt();
+      return { token: jwt, expiresAt: expiryOf(jwt) };
     },
     async removeParticipant(roomName, identity) {
-      await rooms.removeParticipant(roomName, identity);
+      await rooms.removeParticipant(roomName, identity, {
+        revokeTokenTs: BigInt(Math.floor(Date.now() / 1000)),
+      });
     },
     async muteTracks(roomName, identity, kind) {
       const info = await rooms.getParticipant(roomName, identity);
@@ -69,8 +120,54 @@ export function livekitMedia(options: LivekitOptions): MediaBackend {
       );
       return tracks.length;
     },
+    async updateParticipant(roomName, { participant, canShareScreen }) {
+      await rooms.updateParticipant(roomName, participant.userId, {
+        metadata: mediaMetadata(participant),
+        // LiveKit replaces the permission as a whole: every field is set.
+        permission: {
+          canSubscribe: true,
+          canPublish: true,
+          canPublishData: true,
+          canPublishSources: publishSources(canShareScreen),
+          hidden: false,
+          canUpdateMetadata: false,
+        },
+      });
+    },
     async deleteRoom(roomName) {
       await rooms.deleteRoom(roomName);
     },
   };
+}
+
+/** The little of a pino logger that media calls need. */
+export interface MediaLog {
+  warn(object: object, message: string): void;
+  debug(object: object, message: string): void;
+}
+
+/**
+ * Runs a media server call whose failure must not undo or fail a change already made (kick,
+ * end, delete, mute): an error is logged and `undefined` returned. "Not found" (the room or the
+ * participant is not connected to the media server) is normal and logged at debug level only.
+ */
+export async function bestEffort<T>(
+  log: MediaLog,
+  action: string,
+  context: Record<string, unknown>,
+  call: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    const notFound = error instanceof TwirpError && error.status === 404;
+    const detail = {
+      ...context,
+      action,
+      error: error instanceof Error ? error.message : String(error),
+    };
+    if (notFound) log.debug(detail, 'media server: nothing to act on');
+    else log.warn(detail, 'media server call failed; the change stands');
+    return undefined;
+  }
 }

@@ -1,4 +1,99 @@
-import type { App } from '../http/types';
+import {
+  ApproveEntryResponse,
+  EntryParams,
+  IdParams,
+  ItemList,
+  RejectBody,
+  RejectEntryResponse,
+  WaitingEntry,
+} from '@videoconf/protocol';
+import { ConferenceError } from '../errors';
+import { errorResponses } from '../http/schemas';
+import { type App, principalOf } from '../http/types';
+import { requireModerator, roomAccess } from '../rooms/access';
+import { decideEntry, listWaiting, readEntry } from './service';
 
-// Being written: see issue 3.
-export async function waitingRoomRoutes(_app: App) {}
+const tags = ['waiting room'];
+
+/** The lobby: hosts and co-hosts list, approve and reject; a knocking user reads its entry. */
+export async function waitingRoomRoutes(app: App) {
+  const { storage, audit } = app.videoconf;
+
+  app.get(
+    '/rooms/:id/waiting-room',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        response: { 200: ItemList(WaitingEntry), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const access = await roomAccess(storage, principalOf(request), request.params.id);
+      requireModerator(access);
+      return { items: await listWaiting(storage, access) };
+    },
+  );
+
+  app.get(
+    '/rooms/:id/waiting-room/:entryId',
+    { schema: { tags, params: EntryParams, response: { 200: WaitingEntry, ...errorResponses } } },
+    async (request) => {
+      const access = await roomAccess(storage, principalOf(request), request.params.id);
+      return readEntry(storage, access, request.params.entryId);
+    },
+  );
+
+  app.post(
+    '/rooms/:id/waiting-room/:entryId/approve',
+    {
+      schema: {
+        tags,
+        params: EntryParams,
+        response: { 200: ApproveEntryResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const access = await roomAccess(storage, principalOf(request), request.params.id);
+      requireModerator(access);
+      const { entry, participant } = await decideEntry(storage, access, {
+        entryId: request.params.entryId,
+        decision: 'approved',
+      });
+      if (!participant) throw new ConferenceError('INTERNAL', 'approval admitted nobody');
+      await audit('waiting_room_approved', {
+        actor: { userId: access.principal.user.id, role: access.actorRole },
+        roomId: access.room.id,
+        payload: { entryId: entry.id, userId: entry.userId, participantId: participant.id },
+      });
+      return { entry, participant };
+    },
+  );
+
+  app.post(
+    '/rooms/:id/waiting-room/:entryId/reject',
+    {
+      schema: {
+        tags,
+        params: EntryParams,
+        body: RejectBody,
+        response: { 200: RejectEntryResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const access = await roomAccess(storage, principalOf(request), request.params.id);
+      requireModerator(access);
+      const { entry } = await decideEntry(storage, access, {
+        entryId: request.params.entryId,
+        decision: 'rejected',
+        reason: request.body?.reason ?? null,
+      });
+      await audit('waiting_room_rejected', {
+        actor: { userId: access.principal.user.id, role: access.actorRole },
+        roomId: access.room.id,
+        payload: { entryId: entry.id, userId: entry.userId, reason: entry.reason },
+      });
+      return { entry };
+    },
+  );
+}

@@ -1,0 +1,184 @@
+import {
+  type ChatMessage,
+  type HistoryQuery,
+  MAX_MESSAGE_LENGTH,
+  messageLength,
+  type Participant,
+} from '@videoconf/protocol';
+import { ConferenceError } from '../errors';
+import type { RoomAccess } from '../rooms/access';
+import type { RoomRecord, Storage } from '../storage/types';
+
+/**
+ * The rules of chat, shared by the REST routes and the WebSocket gateway (`chat.send`).
+ * Every function takes the storage and the caller's fresh `RoomAccess` (from `roomAccess()`,
+ * read for this action, so a kick or a disabled chat is seen at once) and throws
+ * `ConferenceError` with the code of the contract. Nothing here knows Fastify.
+ */
+export type ChatActor = Pick<RoomAccess, 'room' | 'principal' | 'participant' | 'isHost' | 'isModerator'>;
+
+export const DEFAULT_HISTORY_LIMIT = 50;
+
+const now = () => new Date().toISOString();
+
+/**
+ * Checks content as the contract counts it: 1..4000 Unicode code points after trimming.
+ * The content itself is stored as sent (untrimmed, unescaped).
+ */
+export function checkContent(content: string): void {
+  const length = messageLength(content);
+  if (length === 0) throw new ConferenceError('VALIDATION_ERROR', 'Message content is empty');
+  if (length > MAX_MESSAGE_LENGTH) {
+    throw new ConferenceError(
+      'VALIDATION_ERROR',
+      `Message content is longer than ${MAX_MESSAGE_LENGTH} characters`,
+    );
+  }
+}
+
+const isOver = (room: RoomRecord) => room.status === 'ended' || room.status === 'cancelled';
+
+function requireOpen(room: RoomRecord): void {
+  if (isOver(room)) throw new ConferenceError('ROOM_ENDED');
+}
+
+function requireActive(actor: ChatActor): Participant {
+  if (!actor.participant) throw new ConferenceError('NOT_A_PARTICIPANT');
+  return actor.participant;
+}
+
+/** Active participants and the host (joined or not) may read; others `NOT_A_PARTICIPANT`. */
+function requireMember(actor: ChatActor): void {
+  if (!actor.participant && !actor.isHost) throw new ConferenceError('NOT_A_PARTICIPANT');
+}
+
+function requireChatEnabled(room: RoomRecord): void {
+  if (!room.settings.chatEnabled) throw new ConferenceError('CHAT_DISABLED');
+}
+
+/** A message of this room that is not deleted; `MESSAGE_NOT_FOUND` otherwise. */
+async function visibleMessage(
+  storage: Storage,
+  room: RoomRecord,
+  messageId: string,
+): Promise<ChatMessage> {
+  const message = await storage.getMessage(messageId);
+  if (!message || message.roomId !== room.id || message.deletedAt !== null) {
+    throw new ConferenceError('MESSAGE_NOT_FOUND');
+  }
+  return message;
+}
+
+/**
+ * The wire view of a message: a deleted message keeps its row (soft delete) but never shows
+ * its content again, e.g. in a `chat.message.deleted` event or an idempotent replay.
+ */
+export function toPublicMessage(message: ChatMessage): ChatMessage {
+  return message.deletedAt === null ? message : { ...message, content: '' };
+}
+
+/**
+ * History, ascending by seq, deleted messages left out. Without `after` the page holds the
+ * newest `limit` messages before `before` (or the end) and `hasMore` says older ones exist;
+ * with `after` it holds the oldest `limit` messages after it and `hasMore` says newer ones exist.
+ */
+export async function listHistory(
+  storage: Storage,
+  actor: ChatActor,
+  query: HistoryQuery,
+): Promise<{ items: ChatMessage[]; hasMore: boolean }> {
+  requireMember(actor);
+  return storage.listMessages(actor.room.id, {
+    limit: query.limit ?? DEFAULT_HISTORY_LIMIT,
+    ...(query.before !== undefined && { before: query.before }),
+    ...(query.after !== undefined && { after: query.after }),
+  });
+}
+
+export interface SendInput {
+  content: string;
+  clientMessageId?: string | null;
+}
+
+/**
+ * Sends a message as the caller's active participant. Checked in this order: content
+ * (`VALIDATION_ERROR`), room over (`ROOM_ENDED`), active participant (`NOT_A_PARTICIPANT`, so
+ * also kicked, left, waiting and a host who has not joined), chat enabled (`CHAT_DISABLED`).
+ * The same `clientMessageId` from the same sender in the room returns the first message with
+ * `created: false` (publish a `chat.message` event only when `created`).
+ */
+export async function sendMessage(
+  storage: Storage,
+  actor: ChatActor,
+  input: SendInput,
+  at: string = now(),
+): Promise<{ message: ChatMessage; created: boolean }> {
+  checkContent(input.content);
+  requireOpen(actor.room);
+  const participant = requireActive(actor);
+  requireChatEnabled(actor.room);
+  const result = await storage.appendMessage({
+    roomId: actor.room.id,
+    senderParticipantId: participant.id,
+    senderUserId: participant.userId,
+    senderDisplayName: participant.displayName,
+    messageType: 'user',
+    content: input.content,
+    clientMessageId: input.clientMessageId ?? null,
+    now: at,
+  });
+  return { message: toPublicMessage(result.message), created: result.created };
+}
+
+/**
+ * Edits the caller's own message: content (`VALIDATION_ERROR`), room over (`ROOM_ENDED`),
+ * active participant (`NOT_A_PARTICIPANT`), message of this room and not deleted
+ * (`MESSAGE_NOT_FOUND`), the sender (`FORBIDDEN`), chat enabled (`CHAT_DISABLED`).
+ */
+export async function editMessage(
+  storage: Storage,
+  actor: ChatActor,
+  messageId: string,
+  content: string,
+  at: string = now(),
+): Promise<ChatMessage> {
+  checkContent(content);
+  requireOpen(actor.room);
+  const participant = requireActive(actor);
+  const message = await visibleMessage(storage, actor.room, messageId);
+  if (message.messageType !== 'user' || message.senderUserId !== participant.userId) {
+    throw new ConferenceError('FORBIDDEN', 'Only the sender may edit a message');
+  }
+  requireChatEnabled(actor.room);
+  // Atomic: a message deleted meanwhile is not edited.
+  const edited = await storage.editMessage(message.id, content, at);
+  if (!edited) throw new ConferenceError('MESSAGE_NOT_FOUND');
+  return edited;
+}
+
+/**
+ * Soft-deletes a message. The sender (an active participant), the host (joined or not, also
+ * after the room ended) and active co-hosts may; others `NOT_A_PARTICIPANT` (not a member) or
+ * `FORBIDDEN`. Unknown, another room's or already deleted: `MESSAGE_NOT_FOUND`.
+ * `byModerator` is true when the caller deleted someone else's message (to be audited).
+ */
+export async function deleteMessage(
+  storage: Storage,
+  actor: ChatActor,
+  messageId: string,
+  at: string = now(),
+): Promise<{ message: ChatMessage; byModerator: boolean }> {
+  requireMember(actor);
+  const message = await visibleMessage(storage, actor.room, messageId);
+  const isSender =
+    actor.participant !== null &&
+    message.messageType === 'user' &&
+    message.senderUserId === actor.principal.user.id;
+  if (!isSender && !actor.isModerator) {
+    throw new ConferenceError('FORBIDDEN', 'Only the sender, the host or a co-host may delete');
+  }
+  const deleted = await storage.softDeleteMessage(message.id, at);
+  // Someone else deleted it between our read and our write: theirs is the deletion.
+  if (!deleted || deleted.deletedAt !== at) throw new ConferenceError('MESSAGE_NOT_FOUND');
+  return { message: toPublicMessage(deleted), byModerator: !isSender };
+}

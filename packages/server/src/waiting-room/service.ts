@@ -1,0 +1,67 @@
+import type { Participant, WaitingEntry } from '@videoconf/protocol';
+import { ConferenceError } from '../errors';
+import { assertRoomOpen } from '../invites/service';
+import type { RoomAccess } from '../rooms/access';
+import type { Storage } from '../storage/types';
+
+/** Pending entries of the room, oldest first (for the host and co-hosts). */
+export async function listWaiting(storage: Storage, access: RoomAccess): Promise<WaitingEntry[]> {
+  return storage.listPendingEntries(access.room.id);
+}
+
+/** An entry of this room; `ENTRY_NOT_FOUND` for an unknown one or one of another room. */
+async function entryOfRoom(
+  storage: Storage,
+  access: RoomAccess,
+  entryId: string,
+): Promise<WaitingEntry> {
+  const entry = await storage.getWaitingEntry(entryId);
+  if (!entry || entry.roomId !== access.room.id) throw new ConferenceError('ENTRY_NOT_FOUND');
+  return entry;
+}
+
+/**
+ * One entry, for its own user (who polls it while knocking) or the host and co-hosts.
+ * Anyone else: `FORBIDDEN`.
+ */
+export async function readEntry(
+  storage: Storage,
+  access: RoomAccess,
+  entryId: string,
+): Promise<WaitingEntry> {
+  const entry = await entryOfRoom(storage, access, entryId);
+  if (entry.userId !== access.principal.user.id && !access.isModerator) {
+    throw new ConferenceError('FORBIDDEN', 'Only the host, a co-host or the entry’s user may read it');
+  }
+  return entry;
+}
+
+export interface Decision {
+  entry: WaitingEntry;
+  /** The admitted participant when approved. */
+  participant: Participant | null;
+  roomStarted: boolean;
+}
+
+/**
+ * Approves or rejects a pending entry (the caller is the host or a co-host, checked by the
+ * route). The storage decides atomically: of concurrent decisions exactly one wins, the others
+ * get `ENTRY_NOT_PENDING`; approving a full room throws `ROOM_FULL` and leaves it pending.
+ */
+export async function decideEntry(
+  storage: Storage,
+  access: RoomAccess,
+  input: { entryId: string; decision: 'approved' | 'rejected'; reason?: string | null },
+  now: Date = new Date(),
+): Promise<Decision> {
+  assertRoomOpen(access.room);
+  const entry = await entryOfRoom(storage, access, input.entryId);
+  const reason = input.decision === 'rejected' ? input.reason?.trim() || null : null;
+  return storage.decideWaitingEntry({
+    entryId: entry.id,
+    decision: input.decision,
+    decidedByUserId: access.principal.user.id,
+    reason,
+    now: now.toISOString(),
+  });
+}
