@@ -19,7 +19,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
   const options: ConferenceServerOptions = {
     jwtSecret: env.JWT_SECRET || undefined,
     adminEmails: listFromEnv(env.ADMIN_EMAILS),
-    rateLimit: env.RATE_LIMIT?.toLowerCase() === 'off' ? false : {},
+    rateLimit:
+      env.RATE_LIMIT?.toLowerCase() === 'off'
+        ? false
+        : { exemptLoopback: env.NODE_ENV !== 'production' },
   };
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   if (trustProxy !== undefined) options.trustProxy = trustProxy;

@@ -21,6 +21,13 @@ export interface RateLimitSettings {
   userPerMinute?: number;
   /** Requests a minute per IP on register, login, refresh and invite redemption. Default 20. */
   authPerMinute?: number;
+  /**
+   * Per-IP budgets (anonymous and credential routes) do not apply to loopback callers: for
+   * development and local test suites. Per-user budgets and admin rules still apply. Behind a
+   * reverse proxy on the same machine, set `trustProxy` or every client counts as loopback.
+   * Default false; `videoconf serve` turns it on unless `NODE_ENV=production`.
+   */
+  exemptLoopback?: boolean;
 }
 
 export interface ConferenceOptions {

@@ -119,3 +119,39 @@ describe('videoconf serve', () => {
     }
   }, 30_000);
 });
+
+describe('optionsFromEnv', () => {
+  it('reads the variables of API.md', async () => {
+    const { optionsFromEnv } = await import('../src/env');
+    const { options, listen, databaseUrl } = optionsFromEnv({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://db/videoconf',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: 's'.repeat(40),
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      ADMIN_EMAILS: 'root@example.com',
+      TRUST_PROXY: '10.0.0.0/8',
+      LIVEKIT_URL: 'wss://lk.example',
+      LIVEKIT_API_KEY: 'key',
+      LIVEKIT_API_SECRET: 'secret',
+    });
+    expect(listen).toEqual({ port: 8080, host: '0.0.0.0' });
+    expect(databaseUrl).toBe('postgres://db/videoconf');
+    expect(options).toMatchObject({
+      jwtSecret: 's'.repeat(40),
+      redis: { url: 'redis://cache:6379' },
+      cors: { origins: ['https://a.example', 'https://b.example'] },
+      adminEmails: ['root@example.com'],
+      trustProxy: ['10.0.0.0/8'],
+      livekit: { url: 'wss://lk.example', apiKey: 'key', apiSecret: 'secret' },
+      rateLimit: { exemptLoopback: true },
+    });
+    expect(optionsFromEnv({ RATE_LIMIT: 'OFF' }).options.rateLimit).toBe(false);
+    expect(optionsFromEnv({ NODE_ENV: 'production' }).options.rateLimit).toEqual({
+      exemptLoopback: false,
+    });
+    expect(() => optionsFromEnv({ PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => optionsFromEnv({ LIVEKIT_URL: 'wss://x' })).toThrow(/LIVEKIT_API_KEY/);
+  });
+});

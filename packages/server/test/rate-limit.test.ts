@@ -82,6 +82,18 @@ describe('rate limits (memory store)', () => {
     expectRateLimited(await app.inject({ url: '/api/v1/users/me', remoteAddress: '10.9.9.9' }), 3);
   });
 
+  it('exempts loopback callers from per-IP budgets when asked (videoconf serve in development)', async () => {
+    const app = await server({
+      rateLimit: { anonymousPerMinute: 2, authPerMinute: 2, exemptLoopback: true },
+    });
+    expect(statuses(await times(5, () => health(app, '127.0.0.1')))).toEqual([
+      200, 200, 200, 200, 200,
+    ]);
+    expect(statuses(await times(4, () => badLogin(app, '::1')))).toEqual([401, 401, 401, 401]);
+    expect(statuses(await times(3, () => health(app, '192.0.2.7')))).toEqual([200, 200, 429]);
+    expect(statuses(await times(3, () => badLogin(app, '192.0.2.7')))).toEqual([401, 401, 429]);
+  });
+
   it('limits authenticated requests per user, not per IP', async () => {
     const app = await server({ rateLimit: { userPerMinute: 3, anonymousPerMinute: 100 } });
     const alice = await signUp(app);

@@ -130,10 +130,14 @@ export async function sendMessage(
   return { message: toPublicMessage(result.message), created: result.created };
 }
 
+const isSenderOf = (message: ChatMessage, actor: ChatActor) =>
+  message.messageType === 'user' && message.senderUserId === actor.principal.user.id;
+
 /**
  * Edits the caller's own message: content (`VALIDATION_ERROR`), room over (`ROOM_ENDED`),
- * active participant (`NOT_A_PARTICIPANT`), message of this room and not deleted
- * (`MESSAGE_NOT_FOUND`), the sender (`FORBIDDEN`), chat enabled (`CHAT_DISABLED`).
+ * message of this room and not deleted (`MESSAGE_NOT_FOUND`), the sender (`FORBIDDEN` for
+ * anyone else), still an active participant (`NOT_A_PARTICIPANT`), chat enabled
+ * (`CHAT_DISABLED`).
  */
 export async function editMessage(
   storage: Storage,
@@ -144,11 +148,11 @@ export async function editMessage(
 ): Promise<ChatMessage> {
   checkContent(content);
   requireOpen(actor.room);
-  const participant = requireActive(actor);
   const message = await visibleMessage(storage, actor.room, messageId);
-  if (message.messageType !== 'user' || message.senderUserId !== participant.userId) {
+  if (!isSenderOf(message, actor)) {
     throw new ConferenceError('FORBIDDEN', 'Only the sender may edit a message');
   }
+  requireActive(actor);
   requireChatEnabled(actor.room);
   // Atomic: a message deleted meanwhile is not edited.
   const edited = await storage.editMessage(message.id, content, at);
@@ -157,9 +161,10 @@ export async function editMessage(
 }
 
 /**
- * Soft-deletes a message. The sender (an active participant), the host (joined or not, also
- * after the room ended) and active co-hosts may; others `NOT_A_PARTICIPANT` (not a member) or
- * `FORBIDDEN`. Unknown, another room's or already deleted: `MESSAGE_NOT_FOUND`.
+ * Soft-deletes a message: unknown, another room's or already deleted is `MESSAGE_NOT_FOUND`;
+ * the host (joined or not, also after the room ended) and active co-hosts may delete any
+ * message; the sender may delete their own while an active participant (`NOT_A_PARTICIPANT`
+ * after leaving or being kicked); anyone else `FORBIDDEN`. Allowed with chat disabled.
  * `byModerator` is true when the caller deleted someone else's message (to be audited).
  */
 export async function deleteMessage(
@@ -168,14 +173,13 @@ export async function deleteMessage(
   messageId: string,
   at: string = now(),
 ): Promise<{ message: ChatMessage; byModerator: boolean }> {
-  requireMember(actor);
   const message = await visibleMessage(storage, actor.room, messageId);
-  const isSender =
-    actor.participant !== null &&
-    message.messageType === 'user' &&
-    message.senderUserId === actor.principal.user.id;
-  if (!isSender && !actor.isModerator) {
-    throw new ConferenceError('FORBIDDEN', 'Only the sender, the host or a co-host may delete');
+  const isSender = isSenderOf(message, actor);
+  if (!actor.isModerator) {
+    if (!isSender) {
+      throw new ConferenceError('FORBIDDEN', 'Only the sender, the host or a co-host may delete');
+    }
+    requireActive(actor);
   }
   const deleted = await storage.softDeleteMessage(message.id, at);
   // Someone else deleted it between our read and our write: theirs is the deletion.

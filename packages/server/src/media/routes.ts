@@ -1,4 +1,50 @@
-import type { App } from '../http/types';
+import { IdParams, MediaToken } from '@videoconf/protocol';
+import type { Principal } from '../auth/types';
+import { ConferenceError } from '../errors';
+import { errorResponses } from '../http/schemas';
+import { type App, principalOf } from '../http/types';
+import { loadRoom } from '../rooms/access';
+import { canShareScreen, type RoomDeps, requireNotOver } from '../rooms/service';
 
-// Being written: see issue 3.
-export async function mediaRoutes(_app: App) {}
+/**
+ * Issues a LiveKit access token for the caller's active participant. Checked in this order:
+ * room not found (404) · room ended (410) · no media server configured (503) · the caller is
+ * not an active participant (403 `NOT_A_PARTICIPANT`: waiting, left, rejected, kicked, never
+ * joined). Identity is the user id, so a user has one media identity per room.
+ */
+export async function issueMediaToken(
+  deps: Pick<RoomDeps, 'storage' | 'media' | 'options'>,
+  principal: Principal,
+  roomId: string,
+): Promise<MediaToken> {
+  const room = await loadRoom(deps.storage, roomId);
+  requireNotOver(room);
+  const { media } = deps;
+  if (!media) throw new ConferenceError('MEDIA_UNAVAILABLE');
+  const participant = await deps.storage.findActiveParticipant(room.id, principal.user.id);
+  if (!participant) throw new ConferenceError('NOT_A_PARTICIPANT');
+  const moderator = participant.role === 'host' || participant.role === 'co_host';
+  const { token, expiresAt } = await media.createToken({
+    roomName: room.livekitRoomName,
+    participant,
+    canShareScreen: canShareScreen(room, participant),
+    roomAdmin: moderator && deps.options.livekit?.roomAdminForHosts === true,
+  });
+  return { token, url: media.url, identity: participant.userId, expiresAt };
+}
+
+/** `POST /rooms/:id/media/token`. */
+export async function mediaRoutes(app: App) {
+  const context = app.videoconf;
+  app.post(
+    '/rooms/:id/media/token',
+    {
+      schema: {
+        tags: ['media'],
+        params: IdParams,
+        response: { 200: MediaToken, ...errorResponses },
+      },
+    },
+    async (request) => issueMediaToken(context, principalOf(request), request.params.id),
+  );
+}

@@ -36,6 +36,14 @@ const ROOM_ROUTE = /\/(?:rooms|chat)\/:id(?:\/|$)/;
 
 const ipKey = (request: FastifyRequest) => `ip:${normalizeIP(request.ip)}`;
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** With `exemptLoopback`, per-IP budgets do not apply to callers on this machine. */
+const loopbackAllowList =
+  (exempt: boolean) =>
+  (request: FastifyRequest, key: string): boolean =>
+    exempt && key.startsWith('ip:') && LOOPBACK.test(request.ip);
+
 /** The caller: its user when authenticated (the auth hook ran before), else its IP. */
 const callerKey = (request: FastifyRequest) => {
   const principal = request.videoconf?.principal;
@@ -66,6 +74,7 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     anonymousPerMinute: limits.anonymousPerMinute ?? RATE_LIMIT_DEFAULTS.anonymousPerMinute,
     userPerMinute: limits.userPerMinute ?? RATE_LIMIT_DEFAULTS.userPerMinute,
     authPerMinute: limits.authPerMinute ?? RATE_LIMIT_DEFAULTS.authPerMinute,
+    exemptLoopback: limits.exemptLoopback ?? false,
   };
 
   // Per-route options are merged over the plugin's by @fastify/rate-limit, `skipOnError`
@@ -75,6 +84,7 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     timeWindow: MINUTE,
     keyGenerator: ipKey,
     skipOnError: false,
+    allowList: loopbackAllowList(settings.exemptLoopback),
   };
   // Added before the plugin's own onRoute hook, so that it sees the route's `rateLimit`.
   app.addHook('onRoute', (route) => {
@@ -90,6 +100,7 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     max: (request) =>
       request.videoconf?.principal ? settings.userPerMinute : settings.anonymousPerMinute,
     keyGenerator: callerKey,
+    allowList: loopbackAllowList(settings.exemptLoopback),
     skipOnError: true,
     errorResponseBuilder,
     ...(redis && { store: redisStore(redis, RATE_LIMIT_NAMESPACE, app.log) }),
