@@ -19,7 +19,7 @@ export type {
 } from './options';
 export { REDACTED_LOG_PATHS } from './options';
 export { type ConferencePluginOptions, conferencePlugin } from './plugin';
-export { createConferenceServer } from './server';
+export { createConferenceServer, redactUrl } from './server';
 export { memoryStorage } from './storage/memory';
 export type * from './storage/types';
 export { DEFAULT_USER_SETTINGS } from './users/routes';

@@ -1,13 +1,28 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { type ConferenceServerOptions, DEFAULT_BODY_LIMIT, REDACTED_LOG_PATHS } from './options';
 import { conferencePlugin } from './plugin';
 
+/** Masks secrets that travel in URLs: invite tokens in paths, `token` query parameters. */
+export const redactUrl = (url: string): string =>
+  url
+    .replace(/\/invites\/[^/?#]+\/redeem/g, '/invites/[redacted]/redeem')
+    .replace(/([?&](?:access_)?token=)[^&#]*/gi, '$1[redacted]');
+
 const defaultLogger = (): FastifyServerOptions['logger'] => ({
   level: process.env.LOG_LEVEL ?? 'info',
   redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+  serializers: {
+    req: (request: FastifyRequest) => ({
+      method: request.method,
+      url: redactUrl(request.url),
+      host: request.host,
+      remoteAddress: request.ip,
+      remotePort: request.socket?.remotePort,
+    }),
+  },
 });
 
 /**

@@ -114,6 +114,15 @@ describe('videoconf serve', () => {
       const docs = await json(`${running.url}/docs/json`);
       expect(docs.body.openapi).toMatch(/^3\./);
       expect(running.output()).toContain('No JWT secret configured');
+      // Invite tokens travel in the path: the request log masks them.
+      const redeem = await json(`${running.url}/api/v1/invites/sEcReT-InViTe-ToKeN/redeem`, {
+        method: 'POST',
+        body: { displayName: 'Visitor' },
+      });
+      expect(redeem.status).toBe(404);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(running.output()).toContain('/api/v1/invites/[redacted]/redeem');
+      expect(running.output()).not.toContain('sEcReT-InViTe-ToKeN');
     } finally {
       expect(await stop(running)).toBe(0);
     }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_ROOM_SETTINGS } from '@videoconf/protocol';
 import jwt from 'jsonwebtoken';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
@@ -44,21 +43,38 @@ describe.each([
       ...(payload && { payload }),
     });
 
-  /** A room hosted by `owner`, made straight in storage. */
-  async function makeRoom(owner: { id: string }, patch: { maxParticipants?: number } = {}) {
-    const room = await app.videoconf.storage.createRoom({
-      title: 'Standup',
-      description: null,
-      hostUserId: owner.id,
-      maxParticipants: patch.maxParticipants ?? 100,
-      waitingRoomEnabled: false,
-      passwordHash: null,
-      scheduledStartAt: null,
-      scheduledEndAt: null,
-      livekitRoomName: `vc-${randomUUID()}`,
-      settings: DEFAULT_ROOM_SETTINGS,
-    });
-    return room.id;
+  interface RoomOptions {
+    password?: string;
+    waitingRoomEnabled?: boolean;
+    maxParticipants?: number;
+  }
+  /** A room hosted by `owner`, created through the API. */
+  async function makeRoom(owner: Caller, options: RoomOptions = {}): Promise<string> {
+    const res = await call(owner, 'POST', '/rooms', { title: 'Standup', ...options });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id;
+  }
+  const join = (who: Caller, room = roomId, body: object = {}) =>
+    call(who, 'POST', `/rooms/${room}/join`, body);
+  /** `who` joins the room (a room without lobby) and, for a co-host, is promoted by the host. */
+  async function seat(who: Caller, role: 'participant' | 'co_host' = 'participant') {
+    const joined = await join(who);
+    expect(joined.statusCode, joined.body).toBe(200);
+    const { participant } = joined.json();
+    if (role === 'co_host') {
+      const res = await call(host, 'PUT', `/rooms/${roomId}/participants/${participant.id}/role`, {
+        role,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    return participant;
+  }
+  /** An anonymous redemption: the guest's user and a caller with its token. */
+  async function guestOf(token: string, displayName = 'Guest') {
+    const res = await call(null, 'POST', `/invites/${token}/redeem`, { displayName });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    return { user: body.user, auth: { authorization: `Bearer ${body.accessToken}` } };
   }
 
   const invite = async (payload: object = {}, room = roomId, who: Caller = host) => {
@@ -128,21 +144,8 @@ describe.each([
 
       const member = await quickUser(app);
       const coHost = await quickUser(app);
-      const { storage: s } = app.videoconf;
-      const now = new Date().toISOString();
-      for (const [who, role] of [
-        [member, 'participant'],
-        [coHost, 'co_host'],
-      ] as const) {
-        await s.admitParticipant({
-          roomId,
-          userId: who.id,
-          displayName: 'x',
-          role,
-          enforceCapacity: true,
-          now,
-        });
-      }
+      await seat(member);
+      await seat(coHost, 'co_host');
       const stranger = await quickUser(app);
       for (const who of [member, stranger]) {
         const denied = await call(who, 'GET', `/rooms/${roomId}/invites`);
@@ -230,7 +233,7 @@ describe.each([
 
     it('takes no new invites for an ended room but still lets the host revoke', async () => {
       const existing = await invite();
-      await app.videoconf.storage.endRoom(roomId, new Date().toISOString(), 'room_ended');
+      expect((await call(host, 'POST', `/rooms/${roomId}/end`)).statusCode).toBe(200);
       const res = await call(host, 'POST', `/rooms/${roomId}/invite`, { label: 'late' });
       expect(res.statusCode).toBe(410);
       expect(errorCode(res)).toBe('ROOM_ENDED');
@@ -239,6 +242,11 @@ describe.each([
       expect(redeemed.statusCode).toBe(410);
       expect(errorCode(redeemed)).toBe('ROOM_ENDED');
       expect(redeemed.json().accessToken).toBeUndefined();
+      // The refused redemption counted no use.
+      const listed = await call(host, 'GET', `/rooms/${roomId}/invites`);
+      expect(listed.json().items.find((i: { id: string }) => i.id === existing.id).usedCount).toBe(
+        existing.usedCount,
+      );
 
       const revoked = await call(host, 'DELETE', `/rooms/${roomId}/invites/${existing.id}`);
       expect(revoked.statusCode).toBe(204);
@@ -277,11 +285,31 @@ describe.each([
       expect(me.statusCode).toBe(200);
       expect(me.json()).toMatchObject({ id: body.user.id, isGuest: true });
 
-      // The guest may not act on another room.
+      // The guest token works for the invite's room…
+      const room = await call(guest, 'GET', `/rooms/${roomId}`);
+      expect(room.statusCode).toBe(200);
+      expect(room.json().id).toBe(roomId);
+      const joined = await join(guest);
+      expect(joined.statusCode, joined.body).toBe(200);
+      expect(joined.json().participant).toMatchObject({
+        userId: body.user.id,
+        displayName: 'Vera Visitor',
+        role: 'participant',
+      });
+      // …and for nothing else: no other room, no room of its own.
       const otherRoom = await makeRoom(host);
-      const foreign = await call(guest, 'GET', `/rooms/${otherRoom}/invites`);
-      expect(foreign.statusCode).toBe(403);
-      expect(errorCode(foreign)).toBe('FORBIDDEN');
+      for (const [method, url] of [
+        ['GET', `/rooms/${otherRoom}`],
+        ['POST', `/rooms/${otherRoom}/join`],
+        ['GET', `/rooms/${otherRoom}/invites`],
+      ] as const) {
+        const foreign = await call(guest, method, url, method === 'POST' ? {} : undefined);
+        expect(foreign.statusCode, url).toBe(403);
+        expect(errorCode(foreign)).toBe('FORBIDDEN');
+      }
+      const create = await call(guest, 'POST', '/rooms', { title: 'Mine' });
+      expect(create.statusCode).toBe(403);
+      expect(errorCode(create)).toBe('FORBIDDEN');
 
       const list = await call(host, 'GET', `/rooms/${roomId}/invites`);
       expect(list.json().items[0]).toMatchObject({ id: created.id, usedCount: 1 });
@@ -412,6 +440,79 @@ describe.each([
       expect(ok.statusCode).toBe(200);
       expect(Object.keys(ok.json()).sort()).toEqual(['room', 'user']);
       expect(ok.json().user.id).toBe(insider.id);
+    });
+  });
+
+  describe('what a redeemed invite bypasses', () => {
+    it('lets its redeemers join without the room password, and nobody else', async () => {
+      roomId = await makeRoom(host, { password: 'door code 1234' });
+      const created = await invite();
+      const guest = await guestOf(created.token);
+      const member = await signUp(app);
+      expect((await redeem(created.token, member)).statusCode).toBe(200);
+      const outsider = await quickUser(app);
+
+      const required = await join(outsider);
+      expect(required.statusCode).toBe(403);
+      expect(errorCode(required)).toBe('ROOM_PASSWORD_REQUIRED');
+      const wrong = await join(outsider, roomId, { password: 'guess' });
+      expect(errorCode(wrong)).toBe('INVALID_ROOM_PASSWORD');
+
+      for (const who of [guest, member]) {
+        const res = await join(who);
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json().status).toBe('joined');
+      }
+      // A wrong password does not matter either once the invite was redeemed.
+      expect((await join(member, roomId, { password: 'whatever' })).statusCode).toBe(200);
+      // The outsider still gets in with the password.
+      expect((await join(outsider, roomId, { password: 'door code 1234' })).statusCode).toBe(200);
+
+      // An invite of another room bypasses nothing here.
+      const elsewhere = await makeRoom(host);
+      const foreignInvite = await invite({}, elsewhere);
+      const stranger = await quickUser(app);
+      expect((await redeem(foreignInvite.token, stranger)).statusCode).toBe(200);
+      expect(errorCode(await join(stranger))).toBe('ROOM_PASSWORD_REQUIRED');
+    });
+
+    it('does not open a locked room', async () => {
+      roomId = await makeRoom(host, { password: 'door code 1234' });
+      const created = await invite();
+      const guest = await guestOf(created.token);
+      expect((await call(host, 'POST', `/rooms/${roomId}/lock`)).statusCode).toBe(200);
+      const locked = await join(guest);
+      expect(locked.statusCode).toBe(403);
+      expect(errorCode(locked)).toBe('ROOM_LOCKED');
+      // A guest cannot unlock it either.
+      expect(errorCode(await call(guest, 'POST', `/rooms/${roomId}/unlock`))).toBe('FORBIDDEN');
+      expect((await call(host, 'POST', `/rooms/${roomId}/unlock`)).statusCode).toBe(200);
+      expect((await join(guest)).statusCode).toBe(200);
+    });
+
+    it('does not skip the waiting room', async () => {
+      roomId = await makeRoom(host, { password: 'door code 1234', waitingRoomEnabled: true });
+      const created = await invite();
+      const guest = await guestOf(created.token, 'Wanda Waiting');
+      const knock = await join(guest);
+      expect(knock.statusCode, knock.body).toBe(202);
+      const { entry } = knock.json();
+      expect(entry).toMatchObject({
+        userId: guest.user.id,
+        displayName: 'Wanda Waiting',
+        status: 'pending',
+      });
+      // Knocking again while pending returns the same entry.
+      expect((await join(guest)).json().entry.id).toBe(entry.id);
+      expect(errorCode(await call(guest, 'GET', `/rooms/${roomId}/participants`))).toBe(
+        'NOT_A_PARTICIPANT',
+      );
+
+      const approve = await call(host, 'POST', `/rooms/${roomId}/waiting-room/${entry.id}/approve`);
+      expect(approve.statusCode, approve.body).toBe(200);
+      const again = await join(guest);
+      expect(again.statusCode).toBe(200);
+      expect(again.json().participant.id).toBe(approve.json().participant.id);
     });
   });
 });

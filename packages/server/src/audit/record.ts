@@ -26,7 +26,8 @@ const SECRET_KEYS = /pass(word)?|token|secret|hash/i;
 
 /**
  * Drops secret-looking keys at any depth (nested objects and arrays too), so no payload ever
- * stores a password or token, and drops `undefined` values.
+ * stores a password or token, and drops `undefined` values. Boolean values are kept whatever
+ * their key (`hasPassword`).
  */
 export function withoutSecrets(payload: Record<string, unknown>): Record<string, unknown> {
   return scrub(payload, 0) as Record<string, unknown>;
@@ -38,7 +39,11 @@ function scrub(value: unknown, depth: number): unknown {
   if (depth > 8) return {};
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([key, item]) => item !== undefined && !SECRET_KEYS.test(key))
+      // A boolean is never a secret: `hasPassword: true` stays.
+      .filter(
+        ([key, item]) =>
+          item !== undefined && (typeof item === 'boolean' || !SECRET_KEYS.test(key)),
+      )
       .map(([key, item]) => [key, scrub(item, depth + 1)]),
   );
 }

@@ -1,10 +1,4 @@
-import {
-  AdminAuditQuery,
-  AuditEntry,
-  AuditQuery,
-  IdParams,
-  ItemList,
-} from '@videoconf/protocol';
+import { AdminAuditQuery, AuditEntry, AuditQuery, IdParams, ItemList } from '@videoconf/protocol';
 import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';

@@ -10,7 +10,7 @@ import {
 } from '@videoconf/protocol';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
-import { roomAccess } from '../rooms/access';
+import { actorOf, roomAccess } from '../rooms/access';
 import { deleteMessage, editMessage, listHistory, sendMessage } from './service';
 
 const tags = ['chat'];
@@ -88,7 +88,7 @@ export async function chatRoutes(app: App) {
       );
       if (byModerator) {
         await audit('message_deleted_by_moderator', {
-          actor: { userId: access.principal.user.id, role: access.actorRole },
+          actor: actorOf(access),
           roomId: access.room.id,
           payload: {
             messageId: message.id,

@@ -15,7 +15,10 @@ import type { RoomRecord, Storage } from '../storage/types';
  * read for this action, so a kick or a disabled chat is seen at once) and throws
  * `ConferenceError` with the code of the contract. Nothing here knows Fastify.
  */
-export type ChatActor = Pick<RoomAccess, 'room' | 'principal' | 'participant' | 'isHost' | 'isModerator'>;
+export type ChatActor = Pick<
+  RoomAccess,
+  'room' | 'principal' | 'participant' | 'isHost' | 'isModerator'
+>;
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 

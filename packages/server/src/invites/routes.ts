@@ -12,7 +12,7 @@ import {
 import { errorResponses } from '../http/schemas';
 import { toRoom, toUser } from '../http/serialize';
 import { type App, principalOf } from '../http/types';
-import { requireModerator, roomAccess } from '../rooms/access';
+import { actorOf, requireModerator, roomAccess } from '../rooms/access';
 import {
   createInvite,
   DEFAULT_GUEST_TOKEN_TTL,
@@ -43,7 +43,7 @@ export async function inviteRoutes(app: App) {
       requireModerator(access);
       const invite = await createInvite(storage, access, request.body);
       await audit('invite_created', {
-        actor: { userId: access.principal.user.id, role: access.actorRole },
+        actor: actorOf(access),
         roomId: access.room.id,
         payload: {
           inviteId: invite.id,
@@ -80,7 +80,7 @@ export async function inviteRoutes(app: App) {
       requireModerator(access);
       const invite = await revokeInvite(storage, access, request.params.inviteId);
       await audit('invite_revoked', {
-        actor: { userId: access.principal.user.id, role: access.actorRole },
+        actor: actorOf(access),
         roomId: access.room.id,
         payload: { inviteId: invite.id, label: invite.label },
       });

@@ -3,6 +3,7 @@ import type { CreateInviteBody, Invite } from '@videoconf/protocol';
 import type { Principal } from '../auth/types';
 import { ConferenceError } from '../errors';
 import type { RoomAccess } from '../rooms/access';
+import { requireNotOver } from '../rooms/service';
 import type { RoomRecord, Storage, UserRecord } from '../storage/types';
 
 /** Random bytes of an invite token: 192 bits, 32 base64url characters. */
@@ -18,13 +19,6 @@ export const GUEST_EMAIL_DOMAIN = 'guests.invalid';
 export const generateInviteToken = (): string =>
   randomBytes(INVITE_TOKEN_BYTES).toString('base64url');
 
-/** Ended and cancelled rooms take no new invites, redemptions or lobby decisions. */
-export function assertRoomOpen(room: RoomRecord): void {
-  if (room.status === 'ended' || room.status === 'cancelled') {
-    throw new ConferenceError('ROOM_ENDED');
-  }
-}
-
 /**
  * Creates an invite of the room. The caller is the host or a co-host (checked by the route).
  * `expiresAt` must lie in the future; a blank label is stored as none.
@@ -35,7 +29,7 @@ export async function createInvite(
   body: CreateInviteBody,
   now: Date = new Date(),
 ): Promise<Invite> {
-  assertRoomOpen(access.room);
+  requireNotOver(access.room);
   let expiresAt: string | null = null;
   if (body.expiresAt != null) {
     const at = new Date(body.expiresAt);
@@ -131,11 +125,9 @@ export async function redeemInvite(storage: Storage, request: RedeemRequest): Pr
         },
   );
 
-  // The storage port has no look-up by token, so the room's state is known only now. An
-  // ended room admits nobody; the answer is 410 and no token is handed out.
+  // The redemption itself refuses an ended room (410 ROOM_ENDED, no use counted, no guest).
   const room = await storage.getRoom(result.invite.roomId);
   if (!room) throw new ConferenceError('INVITE_NOT_FOUND');
-  assertRoomOpen(room);
 
   return {
     invite: result.invite,

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { IdParams, MediaToken } from '@videoconf/protocol';
 import type { Principal } from '../auth/types';
 import { ConferenceError } from '../errors';
@@ -16,7 +17,7 @@ export async function issueMediaToken(
   deps: Pick<RoomDeps, 'storage' | 'media' | 'options'>,
   principal: Principal,
   roomId: string,
-): Promise<MediaToken> {
+): Promise<Static<typeof MediaToken>> {
   const room = await loadRoom(deps.storage, roomId);
   requireNotOver(room);
   const { media } = deps;

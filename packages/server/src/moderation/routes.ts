@@ -8,11 +8,17 @@ import {
   ParticipantList,
   ParticipantParams,
 } from '@videoconf/protocol';
-import type { FastifyRequest } from 'fastify';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
-import { requireHost, requireModerator, roomAccess } from '../rooms/access';
-import { actorOf } from '../rooms/routes';
+import type { MediaLog } from '../media/livekit';
+import {
+  actorOf,
+  type RequestForRoom,
+  requireHost,
+  requireModerator,
+  roomAccess,
+} from '../rooms/access';
+import { emptyBodyAsObject } from '../rooms/routes';
 import type { RoomDeps } from '../rooms/service';
 import {
   changeParticipantRole,
@@ -27,8 +33,8 @@ const tags = ['moderation'];
 export async function moderationRoutes(app: App) {
   const context = app.videoconf;
   const { storage, audit } = context;
-  const deps = (request: FastifyRequest): RoomDeps => ({ ...context, log: request.log });
-  const access = (request: FastifyRequest<{ Params: { id: string } }>) =>
+  const deps = (request: { log: MediaLog }): RoomDeps => ({ ...context, log: request.log });
+  const access = (request: RequestForRoom) =>
     roomAccess(storage, principalOf(request), request.params.id);
 
   app.get(
@@ -48,14 +54,15 @@ export async function moderationRoutes(app: App) {
       schema: {
         tags,
         params: ParticipantParams,
-        body: Type.Optional(KickBody),
+        body: KickBody,
         response: { 204: Type.Null(), ...errorResponses },
       },
+      preValidation: emptyBodyAsObject,
     },
     async (request, reply) => {
       const caller = await access(request);
       requireModerator(caller);
-      const reason = request.body?.reason?.trim() || null;
+      const reason = request.body.reason?.trim() || null;
       const kicked = await kickParticipant(
         deps(request),
         caller,

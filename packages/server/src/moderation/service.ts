@@ -43,7 +43,8 @@ export async function kickParticipant(
   reason: string | null,
 ): Promise<Participant> {
   const target = await activeTarget(deps, access, participantId);
-  if (isRoomHost(access, target)) throw new ConferenceError('FORBIDDEN', 'The host cannot be kicked');
+  if (isRoomHost(access, target))
+    throw new ConferenceError('FORBIDDEN', 'The host cannot be kicked');
   if (!access.isHost && target.role !== 'participant') {
     throw new ConferenceError('FORBIDDEN', 'Only the host may kick a co-host');
   }
@@ -56,8 +57,11 @@ export async function kickParticipant(
   const { media } = deps;
   if (media) {
     const roomName = access.room.livekitRoomName;
-    await bestEffort(deps.log, 'removeParticipant', { room: roomName, identity: kicked.userId }, () =>
-      media.removeParticipant(roomName, kicked.userId),
+    await bestEffort(
+      deps.log,
+      'removeParticipant',
+      { room: roomName, identity: kicked.userId },
+      () => media.removeParticipant(roomName, kicked.userId),
     );
   }
   return kicked;
@@ -85,11 +89,15 @@ export async function changeParticipantRole(
   const { media } = deps;
   if (media) {
     const roomName = access.room.livekitRoomName;
-    await bestEffort(deps.log, 'updateParticipant', { room: roomName, identity: updated.userId }, () =>
-      media.updateParticipant(roomName, {
-        participant: updated,
-        canShareScreen: canShareScreen(access.room, updated),
-      }),
+    await bestEffort(
+      deps.log,
+      'updateParticipant',
+      { room: roomName, identity: updated.userId },
+      () =>
+        media.updateParticipant(roomName, {
+          participant: updated,
+          canShareScreen: canShareScreen(access.room, updated),
+        }),
     );
   }
   return { participant: updated, from: target.role };

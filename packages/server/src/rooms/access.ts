@@ -77,3 +77,15 @@ export function requireRegistered(principal: Principal): void {
     throw new ConferenceError('FORBIDDEN', 'Guests cannot do this');
   }
 }
+
+/** The audit actor of a room action: the caller, with its role in the room (or `role`). */
+export const actorOf = (access: RoomAccess, role: string = access.actorRole) => ({
+  userId: access.principal.user.id,
+  role,
+});
+
+/** What a room route's request carries: the room id and the authenticated caller. */
+export interface RequestForRoom {
+  params: { id: string };
+  videoconf: { principal: Principal | null };
+}

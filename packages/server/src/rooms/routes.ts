@@ -10,13 +10,14 @@ import {
   UpdateRoomBody,
   WaitingResponse,
 } from '@videoconf/protocol';
-import type { FastifyRequest } from 'fastify';
 import { errorResponses } from '../http/schemas';
 import { toRoom } from '../http/serialize';
 import { type App, principalOf } from '../http/types';
+import type { MediaLog } from '../media/livekit';
 import {
+  actorOf,
   loadRoom,
-  type RoomAccess,
+  type RequestForRoom,
   requireHost,
   requireModerator,
   requireRegistered,
@@ -35,18 +36,20 @@ import {
 
 const tags = ['rooms'];
 
-/** The audit actor of a room action. */
-export const actorOf = (access: RoomAccess, role = access.actorRole) => ({
-  userId: access.principal.user.id,
-  role,
-});
+/**
+ * A `preValidation` hook for routes whose body has only optional fields: a request without a
+ * body (e.g. `curl -X POST` with no `-d`) counts as `{}`.
+ */
+export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}
 
 /** Rooms: create, list, read, update, delete, end, lock, join and leave. */
 export async function roomRoutes(app: App) {
   const context = app.videoconf;
   const { storage, audit } = context;
-  const deps = (request: FastifyRequest): RoomDeps => ({ ...context, log: request.log });
-  const access = (request: FastifyRequest<{ Params: { id: string } }>) =>
+  const deps = (request: { log: MediaLog }): RoomDeps => ({ ...context, log: request.log });
+  const access = (request: RequestForRoom) =>
     roomAccess(storage, principalOf(request), request.params.id);
 
   app.post(
@@ -72,7 +75,9 @@ export async function roomRoutes(app: App) {
 
   app.get(
     '/rooms',
-    { schema: { tags, querystring: RoomListQuery, response: { 200: RoomPage, ...errorResponses } } },
+    {
+      schema: { tags, querystring: RoomListQuery, response: { 200: RoomPage, ...errorResponses } },
+    },
     async (request) => {
       const { limit = 20, offset = 0 } = request.query;
       const page = await storage.listRoomsByHost(principalOf(request).user.id, { limit, offset });
@@ -159,11 +164,13 @@ export async function roomRoutes(app: App) {
       async (request) => {
         const caller = await access(request);
         requireModerator(caller);
-        const room = await setRoomLocked(deps(request), caller, locked);
-        await audit(locked ? 'room_locked' : 'room_unlocked', {
-          actor: actorOf(caller),
-          roomId: room.id,
-        });
+        const { room, changed } = await setRoomLocked(deps(request), caller, locked);
+        if (changed) {
+          await audit(locked ? 'room_locked' : 'room_unlocked', {
+            actor: actorOf(caller),
+            roomId: room.id,
+          });
+        }
         return toRoom(room);
       },
     );
@@ -175,13 +182,14 @@ export async function roomRoutes(app: App) {
       schema: {
         tags,
         params: IdParams,
-        body: Type.Optional(JoinRoomBody),
+        body: JoinRoomBody,
         response: { 200: JoinedResponse, 202: WaitingResponse, ...errorResponses },
       },
+      preValidation: emptyBodyAsObject,
     },
     async (request, reply) => {
       const caller = await access(request);
-      const result = await joinRoom(deps(request), caller, request.body ?? {});
+      const result = await joinRoom(deps(request), caller, request.body);
       if (result.status === 'waiting') {
         if (result.created) {
           await audit('waiting_room_requested', {

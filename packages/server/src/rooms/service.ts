@@ -47,9 +47,16 @@ export function requireNotOver(room: Pick<RoomRecord, 'status'>): void {
 
 function checkSchedule(start: string | null, end: string | null): void {
   if (start !== null && end !== null && Date.parse(end) < Date.parse(start)) {
-    throw new ConferenceError('VALIDATION_ERROR', 'scheduledEndAt must not precede scheduledStartAt');
+    throw new ConferenceError(
+      'VALIDATION_ERROR',
+      'scheduledEndAt must not precede scheduledStartAt',
+    );
   }
 }
+
+/** A timestamp as stored and answered: ISO-8601 in UTC with milliseconds. */
+const normalizeTime = <T extends string | null | undefined>(value: T): T =>
+  (typeof value === 'string' ? new Date(value).toISOString() : value) as T;
 
 const trimmedOrNull = (text: string | null | undefined): string | null => {
   const trimmed = text?.trim();
@@ -63,8 +70,8 @@ export async function createRoom(
   principal: Principal,
   body: CreateRoomBody,
 ): Promise<RoomRecord> {
-  const scheduledStartAt = body.scheduledStartAt ?? null;
-  const scheduledEndAt = body.scheduledEndAt ?? null;
+  const scheduledStartAt = normalizeTime(body.scheduledStartAt ?? null);
+  const scheduledEndAt = normalizeTime(body.scheduledEndAt ?? null);
   checkSchedule(scheduledStartAt, scheduledEndAt);
   return deps.storage.createRoom({
     title: body.title.trim(),
@@ -105,11 +112,13 @@ export async function updateRoom(
   if (body.description !== undefined) set('description', trimmedOrNull(body.description));
   set('maxParticipants', body.maxParticipants);
   set('waitingRoomEnabled', body.waitingRoomEnabled);
-  set('scheduledStartAt', body.scheduledStartAt);
-  set('scheduledEndAt', body.scheduledEndAt);
+  const scheduledStartAt = normalizeTime(body.scheduledStartAt);
+  const scheduledEndAt = normalizeTime(body.scheduledEndAt);
+  set('scheduledStartAt', scheduledStartAt);
+  set('scheduledEndAt', scheduledEndAt);
   checkSchedule(
-    body.scheduledStartAt !== undefined ? body.scheduledStartAt : room.scheduledStartAt,
-    body.scheduledEndAt !== undefined ? body.scheduledEndAt : room.scheduledEndAt,
+    scheduledStartAt !== undefined ? scheduledStartAt : room.scheduledStartAt,
+    scheduledEndAt !== undefined ? scheduledEndAt : room.scheduledEndAt,
   );
   if (body.password === null && room.passwordHash !== null) {
     patch.passwordHash = null;
@@ -192,17 +201,20 @@ async function closeMediaRoom(deps: RoomDeps, room: RoomRecord): Promise<void> {
   );
 }
 
-/** Locks or unlocks the room: a locked room admits nobody new except its host. */
+/**
+ * Locks or unlocks the room: a locked room admits nobody new except its host. `changed` is false
+ * when the room already was in that state (the answer is the same; nothing is recorded).
+ */
 export async function setRoomLocked(
   deps: RoomDeps,
   access: RoomAccess,
   locked: boolean,
-): Promise<RoomRecord> {
+): Promise<{ room: RoomRecord; changed: boolean }> {
   requireNotOver(access.room);
-  if (access.room.isLocked === locked) return access.room;
+  if (access.room.isLocked === locked) return { room: access.room, changed: false };
   const updated = await deps.storage.updateRoom(access.room.id, { isLocked: locked });
   if (!updated) throw new ConferenceError('ROOM_NOT_FOUND');
-  return updated;
+  return { room: updated, changed: true };
 }
 
 // Join and leave

@@ -48,10 +48,7 @@ export async function reportStats(
 }
 
 /** Per-participant averages over every sample of the room, with display names. */
-export async function roomStats(
-  storage: Storage,
-  actor: StatsActor,
-): Promise<RoomStats> {
+export async function roomStats(storage: Storage, actor: StatsActor): Promise<RoomStats> {
   requireStatsReader(actor);
   const rows = await storage.summarizeRoomStats(actor.room.id);
   const participants = await Promise.all(

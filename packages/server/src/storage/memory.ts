@@ -686,6 +686,10 @@ export function memoryStorage(): Storage {
       if (invite.expiresAt !== null && time(invite.expiresAt) <= time(input.now)) {
         throw new ConferenceError('INVITE_EXPIRED');
       }
+      const room = rooms.get(invite.roomId);
+      if (!room || room.status === 'ended' || room.status === 'cancelled') {
+        throw new ConferenceError('ROOM_ENDED');
+      }
       let user: UserRecord | undefined;
       if (input.userId !== undefined) {
         user = users.get(input.userId);

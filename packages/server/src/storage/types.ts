@@ -131,7 +131,8 @@ export interface Storage {
   revokeInvite(id: string, now: string): Promise<boolean>;
   /**
    * Atomically redeems a live invite for `userId`, or for a new guest created in the same
-   * transaction. Throws `INVITE_NOT_FOUND` (unknown or revoked), `INVITE_EXPIRED`,
+   * transaction. Throws, in this order, `INVITE_NOT_FOUND` (unknown or revoked),
+   * `INVITE_EXPIRED`, `ROOM_ENDED` (the room ended or was cancelled: no use is counted),
    * `INVITE_EXHAUSTED`. The same user redeeming again uses it once (`firstUse: false`).
    */
   redeemInvite(input: RedeemInput): Promise<RedeemResult>;

@@ -1280,6 +1280,30 @@ export function runStorageConformance(
         expect(await storage.hasRedeemedInvite(room.id, late.id)).toBe(false);
       });
 
+      it('throws ROOM_ENDED once the room has ended, counting no use and creating no guest', async () => {
+        const { host, room } = await makeRoom();
+        const [first, later] = await makeUsers(2);
+        if (!first || !later) throw new Error('fixture');
+        const invite = await storage.createInvite(inviteInput(room.id, host.id));
+        await storage.redeemInvite({ token: invite.token, userId: first.id, now: at(1) });
+        await storage.endRoom(room.id, at(2), 'room_ended');
+        await expectCode(
+          storage.redeemInvite({ token: invite.token, userId: later.id, now: at(3) }),
+          'ROOM_ENDED',
+        );
+        await expectCode(
+          storage.redeemInvite({ token: invite.token, userId: first.id, now: at(3) }),
+          'ROOM_ENDED',
+        );
+        const guest = guestInput();
+        await expectCode(
+          storage.redeemInvite({ token: invite.token, guest, now: at(3) }),
+          'ROOM_ENDED',
+        );
+        expect(await storage.getUserByEmail(guest.email)).toBeNull();
+        expect((await storage.getInvite(invite.id))?.usedCount).toBe(1);
+      });
+
       it('throws INVITE_EXHAUSTED when every use is spent, but a past redeemer may return', async () => {
         const { host, room } = await makeRoom();
         const [first, second] = await makeUsers(2);

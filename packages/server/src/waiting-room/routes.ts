@@ -10,7 +10,7 @@ import {
 import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
-import { requireModerator, roomAccess } from '../rooms/access';
+import { actorOf, requireModerator, roomAccess } from '../rooms/access';
 import { decideEntry, listWaiting, readEntry } from './service';
 
 const tags = ['waiting room'];
@@ -62,7 +62,7 @@ export async function waitingRoomRoutes(app: App) {
       });
       if (!participant) throw new ConferenceError('INTERNAL', 'approval admitted nobody');
       await audit('waiting_room_approved', {
-        actor: { userId: access.principal.user.id, role: access.actorRole },
+        actor: actorOf(access),
         roomId: access.room.id,
         payload: { entryId: entry.id, userId: entry.userId, participantId: participant.id },
       });
@@ -79,6 +79,10 @@ export async function waitingRoomRoutes(app: App) {
         body: RejectBody,
         response: { 200: RejectEntryResponse, ...errorResponses },
       },
+      // The reason is optional, and so is the body: `POST …/reject` alone is a valid request.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
     },
     async (request) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
@@ -89,7 +93,7 @@ export async function waitingRoomRoutes(app: App) {
         reason: request.body?.reason ?? null,
       });
       await audit('waiting_room_rejected', {
-        actor: { userId: access.principal.user.id, role: access.actorRole },
+        actor: actorOf(access),
         roomId: access.room.id,
         payload: { entryId: entry.id, userId: entry.userId, reason: entry.reason },
       });

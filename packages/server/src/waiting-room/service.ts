@@ -1,7 +1,7 @@
 import type { Participant, WaitingEntry } from '@videoconf/protocol';
 import { ConferenceError } from '../errors';
-import { assertRoomOpen } from '../invites/service';
 import type { RoomAccess } from '../rooms/access';
+import { requireNotOver } from '../rooms/service';
 import type { Storage } from '../storage/types';
 
 /** Pending entries of the room, oldest first (for the host and co-hosts). */
@@ -31,7 +31,10 @@ export async function readEntry(
 ): Promise<WaitingEntry> {
   const entry = await entryOfRoom(storage, access, entryId);
   if (entry.userId !== access.principal.user.id && !access.isModerator) {
-    throw new ConferenceError('FORBIDDEN', 'Only the host, a co-host or the entry’s user may read it');
+    throw new ConferenceError(
+      'FORBIDDEN',
+      'Only the host, a co-host or the entry’s user may read it',
+    );
   }
   return entry;
 }
@@ -54,7 +57,7 @@ export async function decideEntry(
   input: { entryId: string; decision: 'approved' | 'rejected'; reason?: string | null },
   now: Date = new Date(),
 ): Promise<Decision> {
-  assertRoomOpen(access.room);
+  requireNotOver(access.room);
   const entry = await entryOfRoom(storage, access, input.entryId);
   const reason = input.decision === 'rejected' ? input.reason?.trim() || null : null;
   return storage.decideWaitingEntry({

@@ -759,6 +759,14 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
         if (invite.expiresAt !== null && invite.expiresAt.getTime() <= at(input.now).getTime()) {
           throw new ConferenceError('INVITE_EXPIRED');
         }
+        const room = await m.Room.findByPk(invite.roomId, {
+          transaction: t,
+          attributes: ['status'],
+        });
+        const status = room ? plain(room).status : null;
+        if (status === null || status === 'ended' || status === 'cancelled') {
+          throw new ConferenceError('ROOM_ENDED');
+        }
         let user: UserRecord | null = null;
         if (input.userId !== undefined) {
           const row = isUuid(input.userId)
