@@ -718,7 +718,7 @@ export function memoryStorage(): Storage {
     // Chat
 
     async appendMessage(input) {
-      requireRoom(input.roomId);
+      const room = requireRoom(input.roomId);
       const key =
         input.clientMessageId === null
           ? null
@@ -727,6 +727,15 @@ export function memoryStorage(): Storage {
         const existingId = messageIdByClientId.get(key);
         const existing = existingId === undefined ? undefined : messages.get(existingId);
         if (existing) return { message: copy(existing.message), created: false };
+      }
+      if (room.status === 'ended' || room.status === 'cancelled') {
+        throw new ConferenceError('ROOM_ENDED');
+      }
+      if (input.senderParticipantId !== null) {
+        const sender = participants.get(input.senderParticipantId);
+        if (!sender || sender.roomId !== input.roomId || sender.leftAt !== null) {
+          throw new ConferenceError('NOT_A_PARTICIPANT');
+        }
       }
       const seq = (roomSeq.get(input.roomId) ?? 0) + 1;
       roomSeq.set(input.roomId, seq);

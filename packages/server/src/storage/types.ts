@@ -142,7 +142,9 @@ export interface Storage {
   /**
    * Atomically appends a message with the room's next `seq` (1, 2, 3… gap-free). With a
    * `clientMessageId` already used by the same sender in the room, returns the first message
-   * (`created: false`).
+   * (`created: false`). In the same atomic step it throws `ROOM_ENDED` for an ended or cancelled
+   * room and `NOT_A_PARTICIPANT` when `senderParticipantId` is not an active participant of the
+   * room, so a send racing a kick or an end never lands.
    */
   appendMessage(input: NewMessage): Promise<{ message: ChatMessage; created: boolean }>;
   getMessage(id: string): Promise<ChatMessage | null>;

@@ -1392,6 +1392,42 @@ export function runStorageConformance(
         expect(await storage.getMessage(randomUUID())).toBeNull();
       });
 
+      it('refuses sends to an ended room and from participants who left or were kicked', async () => {
+        const { room } = await makeRoom();
+        const [left, kicked, active] = await makeUsers(3);
+        if (!left || !kicked || !active) throw new Error('fixture');
+        const leaver = (await admit(room.id, left.id)).participant;
+        const victim = (await admit(room.id, kicked.id)).participant;
+        const speaker = (await admit(room.id, active.id)).participant;
+        await storage.leaveParticipant(leaver.id, 'left', at(1));
+        await storage.kickParticipant(victim.id, 'spam', at(1));
+        for (const [participant, user] of [
+          [leaver, left],
+          [victim, kicked],
+        ] as const) {
+          await expectCode(
+            storage.appendMessage(
+              message(room.id, { senderParticipantId: participant.id, senderUserId: user.id }),
+            ),
+            'NOT_A_PARTICIPANT',
+          );
+        }
+        const sent = await storage.appendMessage(
+          message(room.id, { senderParticipantId: speaker.id, senderUserId: active.id }),
+        );
+        expect(sent.message.seq).toBe(1);
+        await storage.endRoom(room.id, at(2), 'room_ended');
+        await expectCode(
+          storage.appendMessage(
+            message(room.id, { senderParticipantId: speaker.id, senderUserId: active.id }),
+          ),
+          'ROOM_ENDED',
+        );
+        await expectCode(storage.appendMessage(message(room.id)), 'ROOM_ENDED');
+        // Refused sends consumed no seq.
+        expect(await storage.lastSeq(room.id)).toBe(1);
+      });
+
       it('is idempotent on (room, sender, clientMessageId)', async () => {
         const { room } = await makeRoom();
         const { room: otherRoom } = await makeRoom();

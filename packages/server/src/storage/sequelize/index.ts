@@ -825,12 +825,27 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
             );
             if (existing) return { message: existing, created: false };
           }
-          // The row lock on the room serialises senders; a rollback gives the number back.
-          const [bumped] = await sequelize.query<{ seq: number }>(
-            'UPDATE rooms SET last_chat_seq = last_chat_seq + 1 WHERE id = $1 RETURNING last_chat_seq AS seq',
+          // The row lock on the room serialises senders (and kicks and ends, which lock it too);
+          // a rollback gives the number back.
+          const [bumped] = await sequelize.query<{ seq: number; status: string }>(
+            'UPDATE rooms SET last_chat_seq = last_chat_seq + 1 WHERE id = $1 RETURNING last_chat_seq AS seq, status',
             { bind: [input.roomId], type: QueryTypes.SELECT, transaction: t },
           );
           if (!bumped) throw new ConferenceError('ROOM_NOT_FOUND');
+          if (bumped.status === 'ended' || bumped.status === 'cancelled') {
+            throw new ConferenceError('ROOM_ENDED');
+          }
+          if (input.senderParticipantId !== null) {
+            const [active] = await sequelize.query(
+              'SELECT 1 FROM participants WHERE id = $1 AND room_id = $2 AND left_at IS NULL',
+              {
+                bind: [input.senderParticipantId, input.roomId],
+                type: QueryTypes.SELECT,
+                transaction: t,
+              },
+            );
+            if (!active) throw new ConferenceError('NOT_A_PARTICIPANT');
+          }
           const row = await m.ChatMessage.create(
             {
               roomId: input.roomId,
