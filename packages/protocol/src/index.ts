@@ -99,3 +99,19 @@ export {
   WaitingEntry,
   WaitingStatus,
 } from './waiting-room';
+export {
+  AuthFrame,
+  CLOSE_CODES,
+  ChatAckFrame,
+  ChatSendFrame,
+  ClientFrame,
+  ErrorFrame,
+  PingFrame,
+  PongFrame,
+  ROOM_EVENT_TYPES,
+  ReadyFrame,
+  RoomEvent,
+  type RoomEventData,
+  type RoomEventType,
+  ServerFrame,
+} from './events';

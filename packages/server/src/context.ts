@@ -7,6 +7,8 @@ import type { AuthHandler } from './auth/types';
 import { livekitMedia, type MediaBackend } from './media/livekit';
 import { createMetrics, type Metrics } from './operations/metrics';
 import type { ConferenceOptions } from './options';
+import { type EventBus, memoryBus } from './realtime/bus';
+import { createRoomEvents, type RoomEvents } from './realtime/events';
 import { memoryStorage } from './storage/memory';
 import type { Storage } from './storage/types';
 
@@ -24,6 +26,10 @@ export interface ConferenceContext {
   readonly media: MediaBackend | null;
   /** Writes audit entries; never throws. */
   readonly audit: AuditRecorder;
+  /** Fan-out of room events between instances. */
+  readonly bus: EventBus;
+  /** Publishes a room event; features call it once per state change. Never throws. */
+  readonly events: RoomEvents;
   /** Releases what the context created (not what the caller passed in). */
   close(): Promise<void>;
 }
@@ -60,6 +66,9 @@ export async function createContext(
     }
   }
 
+  const ownsBus = options.bus === undefined;
+  const bus = options.bus ?? memoryBus();
+
   const auth = (options.auth ?? passwordAuth()).setup({ storage, tokens, log });
   const adminEmails = new Set((options.adminEmails ?? []).map((e) => e.trim().toLowerCase()));
 
@@ -73,7 +82,10 @@ export async function createContext(
     adminEmails,
     media: options.livekit ? livekitMedia(options.livekit) : null,
     audit: createAuditRecorder(storage, log),
+    bus,
+    events: createRoomEvents(bus, log),
     async close() {
+      if (ownsBus) await bus.close();
       if (ownsRedis && redis) redis.disconnect();
       if (ownsStorage) await storage.close();
     },

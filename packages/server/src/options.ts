@@ -1,6 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AuthAdapter } from './auth/types';
+import type { EventBus } from './realtime/bus';
 import type { Storage } from './storage/types';
 
 export interface LivekitOptions {
@@ -46,6 +47,11 @@ export interface ConferenceOptions {
   guestTokenTtl?: number;
   /** Media server; without it media routes answer 503 `MEDIA_UNAVAILABLE`. */
   livekit?: LivekitOptions;
+  /**
+   * Fan-out of room events between server instances. Default: `redisBus()` on `redis` when
+   * that is set, else `memoryBus()` (one instance). The caller closes what it passes in.
+   */
+  bus?: EventBus;
   /** Redis for the rate-limit store (and the event bus). A URL, or a client you own. */
   redis?: { url: string } | { client: Redis };
   /** Origins allowed to call the API and open sockets. Default: same origin only. */
