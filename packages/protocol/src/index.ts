@@ -40,6 +40,22 @@ export {
   Uuid,
 } from './common';
 export { ERROR_CODES, ERROR_STATUS, ErrorBody, type ErrorCode } from './errors';
+export {
+  AuthFrame,
+  ChatAckFrame,
+  ChatSendFrame,
+  CLOSE_CODES,
+  ClientFrame,
+  ErrorFrame,
+  PingFrame,
+  PongFrame,
+  ReadyFrame,
+  ROOM_EVENT_TYPES,
+  RoomEvent,
+  type RoomEventData,
+  type RoomEventType,
+  ServerFrame,
+} from './events';
 export { CheckStatus, HealthResponse } from './health';
 export {
   CreateInviteBody,
@@ -99,19 +115,3 @@ export {
   WaitingEntry,
   WaitingStatus,
 } from './waiting-room';
-export {
-  AuthFrame,
-  CLOSE_CODES,
-  ChatAckFrame,
-  ChatSendFrame,
-  ClientFrame,
-  ErrorFrame,
-  PingFrame,
-  PongFrame,
-  ROOM_EVENT_TYPES,
-  ReadyFrame,
-  RoomEvent,
-  type RoomEventData,
-  type RoomEventType,
-  ServerFrame,
-} from './events';
