@@ -1,35 +1,14 @@
 import type { Participant, RoomSettings } from '@videoconf/protocol';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { App } from '../src/http/types';
-import { memoryStorage } from '../src/storage/memory';
-import { sequelizeStorage } from '../src/storage/sequelize/index';
-import type { Storage } from '../src/storage/types';
-import { createTestDatabase } from './support/postgres';
 
 /**
  * Fixtures shared by the chat, stats and audit tests: the storages to run on (memory and a
  * PostgreSQL database of this test file) and a room set up the way users do it.
  */
 
-/** `[name, makeStorage]` pairs for `describe.each`; the PostgreSQL one lives for the file. */
-export function storages(): [string, () => Storage][] {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let pg: Storage;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pg = sequelizeStorage({ url: db.url });
-    await pg.init();
-  });
-  afterAll(async () => {
-    await pg?.close();
-    await db?.drop();
-  });
-  return [
-    ['memory', () => memoryStorage()],
-    ['postgres', () => pg],
-  ];
-}
+export { storages } from './support/storages';
 
 export type Caller = { auth: { authorization: string } } | null;
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';

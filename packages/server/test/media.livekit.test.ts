@@ -1,10 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import type { LivekitOptions } from '../src/options';
-import { memoryStorage } from '../src/storage/memory';
-import { sequelizeStorage } from '../src/storage/sequelize/index';
-import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
 import {
   type FakeLivekit,
@@ -13,19 +10,7 @@ import {
   unusedPort,
   verifyLivekitToken,
 } from './support/livekit';
-import { createTestDatabase } from './support/postgres';
-
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pg: Storage;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pg = sequelizeStorage({ url: db.url });
-  await pg.init();
-});
-afterAll(async () => {
-  await pg?.close();
-  await db?.drop();
-});
+import { storages } from './support/storages';
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 interface P {
@@ -42,10 +27,7 @@ interface Room {
 const CAMERA_AND_MIC = ['camera', 'microphone'];
 const ALL_SOURCES = ['camera', 'microphone', 'screen_share', 'screen_share_audio'];
 
-describe.each([
-  ['memory', () => memoryStorage()],
-  ['postgres', () => pg],
-])('LiveKit media on %s storage', (_name, storage) => {
+describe.each(storages())('LiveKit media on %s storage', (_name, storage) => {
   let app: App;
   let host: QuickUser;
   let alice: QuickUser;

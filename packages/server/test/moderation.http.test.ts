@@ -1,23 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { memoryStorage } from '../src/storage/memory';
-import { sequelizeStorage } from '../src/storage/sequelize/index';
-import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
-import { createTestDatabase } from './support/postgres';
-
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pg: Storage;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pg = sequelizeStorage({ url: db.url });
-  await pg.init();
-});
-afterAll(async () => {
-  await pg?.close();
-  await db?.drop();
-});
+import { storages } from './support/storages';
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 interface P {
@@ -27,10 +12,7 @@ interface P {
 }
 
 /** Moderation without a media server; the LiveKit side is in media.livekit.test.ts. */
-describe.each([
-  ['memory', () => memoryStorage()],
-  ['postgres', () => pg],
-])('moderation over HTTP on %s storage', (_name, storage) => {
+describe.each(storages())('moderation over HTTP on %s storage', (_name, storage) => {
   let app: App;
   let host: QuickUser;
   let cohost: QuickUser;

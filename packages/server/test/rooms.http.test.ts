@@ -1,31 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { memoryStorage } from '../src/storage/memory';
-import { sequelizeStorage } from '../src/storage/sequelize/index';
-import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
-import { createTestDatabase } from './support/postgres';
-
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pg: Storage;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pg = sequelizeStorage({ url: db.url });
-  await pg.init();
-});
-afterAll(async () => {
-  await pg?.close();
-  await db?.drop();
-});
+import { storages } from './support/storages';
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
-describe.each([
-  ['memory', () => memoryStorage()],
-  ['postgres', () => pg],
-])('rooms over HTTP on %s storage', (_name, storage) => {
+describe.each(storages())('rooms over HTTP on %s storage', (_name, storage) => {
   let app: App;
   let host: QuickUser;
   let alice: QuickUser;

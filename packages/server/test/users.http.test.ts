@@ -1,27 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { memoryStorage } from '../src/storage/memory';
-import { sequelizeStorage } from '../src/storage/sequelize/index';
-import type { Storage } from '../src/storage/types';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
-import { createTestDatabase } from './support/postgres';
+import { storages } from './support/storages';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pg: Storage;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pg = sequelizeStorage({ url: db.url });
-  await pg.init();
-});
-afterAll(async () => {
-  await pg?.close();
-  await db?.drop();
-});
-
-describe.each([
-  ['memory', () => memoryStorage()],
-  ['postgres', () => pg],
-])('users over HTTP on %s storage', (_name, storage) => {
+describe.each(storages())('users over HTTP on %s storage', (_name, storage) => {
   let app: App;
   let user: TestUser;
   beforeEach(async () => {

@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { memoryStorage } from '../src/storage/memory';
-import { sequelizeStorage } from '../src/storage/sequelize/index';
-import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
-import { createTestDatabase } from './support/postgres';
-
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let pg: Storage;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pg = sequelizeStorage({ url: db.url });
-  await pg.init();
-});
-afterAll(async () => {
-  await pg?.close();
-  await db?.drop();
-});
+import { storages } from './support/storages';
 
 type Caller = { auth: { authorization: string } } | null;
 
-describe.each([
-  ['memory', () => memoryStorage()],
-  ['postgres', () => pg],
-])('waiting room over HTTP on %s storage', (_name, storage) => {
+describe.each(storages())('waiting room over HTTP on %s storage', (_name, storage) => {
   let app: App;
   let host: QuickUser;
   let roomId: string;
