@@ -56,7 +56,11 @@ export const ROOM_EVENT_TYPES = [
 
 export const AuthFrame = Type.Object({
   type: Type.Literal('auth'),
-  token: Type.String({ minLength: 1, maxLength: 4096 }),
+  /**
+   * The access token. May be left out only when the upgrade request itself authenticates
+   * (e.g. the host application's session cookie with `customAuth`).
+   */
+  token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   /** The last chat seq the client has: every later message is replayed before live events. */
   since: Type.Optional(Type.Integer({ minimum: 0 })),
 });

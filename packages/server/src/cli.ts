@@ -41,7 +41,12 @@ async function serve() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const address = await app.listen(listen);
   app.log.info(
-    { storage: storage?.name ?? 'memory', redis: Boolean(options.redis), address },
+    {
+      storage: storage?.name ?? 'memory',
+      redis: Boolean(options.redis),
+      bus: app.videoconf.bus.name,
+      address,
+    },
     `videoconf ready at ${address}`,
   );
 }

@@ -8,7 +8,12 @@ import { livekitMedia, type MediaBackend } from './media/livekit';
 import { createMetrics, type Metrics } from './operations/metrics';
 import type { ConferenceOptions } from './options';
 import { type EventBus, memoryBus } from './realtime/bus';
-import { createRoomEvents, type RoomEvents } from './realtime/events';
+import {
+  type ControlPublisher,
+  createControlPublisher,
+  createRoomEvents,
+  type RoomEvents,
+} from './realtime/events';
 import { memoryStorage } from './storage/memory';
 import type { Storage } from './storage/types';
 
@@ -30,6 +35,8 @@ export interface ConferenceContext {
   readonly bus: EventBus;
   /** Publishes a room event; features call it once per state change. Never throws. */
   readonly events: RoomEvents;
+  /** Publishes a control message (logout, room deleted) to every instance. Never throws. */
+  readonly control: ControlPublisher;
   /** Releases what the context created (not what the caller passed in). */
   close(): Promise<void>;
 }
@@ -66,11 +73,25 @@ export async function createContext(
     }
   }
 
-  const ownsBus = options.bus === undefined;
-  const bus = options.bus ?? memoryBus();
-
   const auth = (options.auth ?? passwordAuth()).setup({ storage, tokens, log });
   const adminEmails = new Set((options.adminEmails ?? []).map((e) => e.trim().toLowerCase()));
+
+  // The bus: the caller's, else Redis pub/sub when Redis is configured, else in-process.
+  const ownsBus = options.bus === undefined;
+  let bus: EventBus;
+  if (options.bus) {
+    bus = options.bus;
+  } else if (options.redis) {
+    const { redisBus } = await import('@videoconf/server/redis');
+    // Own connections for a URL (publishes are never resent after a reconnection); a client
+    // of the caller's publishes, and a duplicate of it subscribes.
+    bus =
+      'client' in options.redis
+        ? redisBus({ client: options.redis.client, log })
+        : redisBus({ url: options.redis.url, log });
+  } else {
+    bus = memoryBus();
+  }
 
   return {
     options,
@@ -84,6 +105,7 @@ export async function createContext(
     audit: createAuditRecorder(storage, log),
     bus,
     events: createRoomEvents(bus, log),
+    control: createControlPublisher(bus, log),
     async close() {
       if (ownsBus) await bus.close();
       if (ownsRedis && redis) redis.disconnect();

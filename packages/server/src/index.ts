@@ -16,9 +16,18 @@ export type {
   ConferenceServerOptions,
   LivekitOptions,
   RateLimitSettings,
+  RealtimeOptions,
 } from './options';
 export { REDACTED_LOG_PATHS } from './options';
 export { type ConferencePluginOptions, conferencePlugin } from './plugin';
+export {
+  type ControlListener,
+  type ControlMessage,
+  type EventBus,
+  memoryBus,
+  type RoomListener,
+} from './realtime/bus';
+export type { RoomEvents } from './realtime/events';
 export { createConferenceServer, redactUrl } from './server';
 export { memoryStorage } from './storage/memory';
 export type * from './storage/types';

@@ -31,6 +31,23 @@ export interface RateLimitSettings {
   exemptLoopback?: boolean;
 }
 
+/** Tuning of the WebSocket gateway (`/ws/rooms/:id`); the defaults suit production. */
+export interface RealtimeOptions {
+  /** Milliseconds a new socket has to send its auth frame (closed 4408 after). Default 5000. */
+  authTimeoutMs?: number;
+  /**
+   * Milliseconds between server pings; a socket that did not answer the previous ping is
+   * dropped. Default 30000.
+   */
+  heartbeatMs?: number;
+  /** Unsent bytes a socket may queue before it is closed with 4000 (resume). Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** `chat.send` frames a second per connection. Default 10. */
+  chatPerSecond?: number;
+  /** Burst of `chat.send` frames per connection. Default 20. */
+  chatBurst?: number;
+}
+
 export interface ConferenceOptions {
   /** Where state lives. Default: `memoryStorage()`. The caller closes what it passes in. */
   storage?: Storage;
@@ -66,6 +83,8 @@ export interface ConferenceOptions {
   docs?: boolean;
   /** Serve Prometheus metrics at `/metrics`. Default true. */
   metrics?: boolean;
+  /** WebSocket gateway tuning (timeouts, heartbeat, slow-consumer cap, chat rate). */
+  realtime?: RealtimeOptions;
 }
 
 export interface ConferenceServerOptions extends ConferenceOptions {

@@ -15,11 +15,13 @@ import { errorHandler, notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { containsNul, validatorCompiler } from './http/validation';
 import { inviteRoutes } from './invites/routes';
+import { livekitWebhookRoutes } from './livekit/routes';
 import { mediaRoutes } from './media/routes';
 import { moderationRoutes } from './moderation/routes';
 import { operationsRoutes } from './operations/routes';
 import { type ConferenceOptions, DEFAULT_BODY_LIMIT } from './options';
 import { registerRateLimit } from './rate-limit/index';
+import { registerRealtime } from './realtime/gateway';
 import { roomRoutes } from './rooms/routes';
 import { statsRoutes } from './stats/routes';
 import { userRoutes } from './users/routes';
@@ -130,6 +132,7 @@ async function api(
   });
 
   await registerRateLimit(app, context);
+  await registerRealtime(app, context);
 
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
@@ -147,6 +150,7 @@ async function api(
       await v1.register(roomRoutes);
       await v1.register(moderationRoutes);
       await v1.register(mediaRoutes);
+      await v1.register(livekitWebhookRoutes);
       await v1.register(inviteRoutes);
       await v1.register(waitingRoomRoutes);
       await v1.register(chatRoutes);

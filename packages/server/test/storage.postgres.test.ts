@@ -47,6 +47,7 @@ describe('sequelize storage on PostgreSQL', () => {
     'chat_messages',
     'invite_redemptions',
     'invites',
+    'livekit_webhook_events',
     'participant_stats',
     'participants',
     'rate_limit_rules',
@@ -108,6 +109,9 @@ describe('sequelize storage on PostgreSQL', () => {
       audit_log_room_id_event_time_idx:
         /ON public\.audit_log .*\(room_id, event_time DESC, id DESC\)/,
       video_profiles_one_default_key: /UNIQUE INDEX .*\(user_id\) WHERE is_default/,
+      livekit_webhook_events_pkey: /UNIQUE INDEX .* ON public\.livekit_webhook_events .*\(id\)/,
+      livekit_webhook_events_participant_sid_idx:
+        /\(participant_sid, event, created_at DESC\) WHERE \(participant_sid IS NOT NULL\)/,
     };
     for (const [name, pattern] of Object.entries(expected)) {
       expect(definition(name), name).toMatch(pattern);
@@ -146,7 +150,7 @@ describe('sequelize storage on PostgreSQL', () => {
 
   it('running init again, on this or another instance, is a no-op', async () => {
     const before = await select<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
-    expect(before.map((r) => r.name)).toEqual(['001-initial']);
+    expect(before.map((r) => r.name)).toEqual(['001-initial', '002-livekit-webhooks']);
     await shared.init();
     const second = sequelizeStorage({ url: database.url });
     try {
@@ -157,6 +161,29 @@ describe('sequelize storage on PostgreSQL', () => {
       await second.close();
     }
     expect(await select(`SELECT name FROM ${MIGRATIONS_TABLE}`)).toEqual(before);
+  });
+
+  it('migrates a fresh database once when several instances start together', async () => {
+    const fresh = await createTestDatabase();
+    const instances = Array.from({ length: 4 }, () => sequelizeStorage({ url: fresh.url }));
+    try {
+      await Promise.all(instances.map((instance) => instance.init()));
+      const check = new Sequelize(fresh.url, { logging: false });
+      try {
+        const applied = await check.query<{ name: string }>(
+          `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY name`,
+          { type: QueryTypes.SELECT },
+        );
+        expect(applied.map((row) => row.name)).toEqual(['001-initial', '002-livekit-webhooks']);
+      } finally {
+        await check.close();
+      }
+      const user = await instances[3]!.createUser({ email: 'a@example.com', displayName: 'A' });
+      expect((await instances[0]!.getUser(user.id))?.email).toBe('a@example.com');
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close()));
+      await fresh.drop();
+    }
   });
 
   it('keeps data across closing and re-opening a storage on the same database', async () => {

@@ -12,6 +12,7 @@ import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
 import { toUser } from '../http/serialize';
 import type { App } from '../http/types';
+import { hashToken } from './tokens';
 import type { PasswordFlows } from './types';
 
 const clientInfo = (request: FastifyRequest) => ({
@@ -23,7 +24,7 @@ const config = { auth: 'none', rateLimitGroup: 'credentials' } as const;
 
 /** `/auth/register`, `/auth/login`, `/auth/refresh`, `/auth/logout` of the password adapter. */
 export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) {
-  const { storage, adminEmails } = app.videoconf;
+  const { storage, adminEmails, control } = app.videoconf;
 
   app.post(
     '/auth/register',
@@ -84,8 +85,15 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
       },
     },
     async (request, reply) => {
+      // Whether this logout ends a live session: a repeated logout with a spent token answers
+      // 204 too, and must not close the sockets of the user's later logins.
+      const before = await storage.getSessionByHash(hashToken(request.body.refreshToken));
       const session = await flows.logout(request.body);
       if (!session) throw new ConferenceError('INVALID_TOKEN');
+      if (before && before.revokedAt === null) {
+        // Every instance closes this user's sockets.
+        await control({ type: 'user.logout', userId: session.userId });
+      }
       return reply.status(204).send(null);
     },
   );

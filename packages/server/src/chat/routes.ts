@@ -17,7 +17,8 @@ const tags = ['chat'];
 
 /** `/rooms/:id/chat/messages`: history, send, edit, delete. The rules live in `./service`. */
 export async function chatRoutes(app: App) {
-  const { storage, audit } = app.videoconf;
+  const context = app.videoconf;
+  const { storage, audit } = context;
 
   app.get(
     '/rooms/:id/chat/messages',
@@ -49,7 +50,7 @@ export async function chatRoutes(app: App) {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
       // A repeated clientMessageId answers 201 with the first message too: a retry after a
       // lost answer looks exactly like the first success.
-      const { message } = await sendMessage(storage, access, request.body);
+      const { message } = await sendMessage(context, access, request.body);
       return reply.status(201).send(message);
     },
   );
@@ -66,7 +67,7 @@ export async function chatRoutes(app: App) {
     },
     async (request) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
-      return editMessage(storage, access, request.params.messageId, request.body.content);
+      return editMessage(context, access, request.params.messageId, request.body.content);
     },
   );
 
@@ -82,7 +83,7 @@ export async function chatRoutes(app: App) {
     async (request, reply) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
       const { message, byModerator } = await deleteMessage(
-        storage,
+        context,
         access,
         request.params.messageId,
       );

@@ -5,16 +5,24 @@ import {
   messageLength,
   type Participant,
 } from '@videoconf/protocol';
+import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import type { RoomAccess } from '../rooms/access';
 import type { RoomRecord, Storage } from '../storage/types';
 
 /**
  * The rules of chat, shared by the REST routes and the WebSocket gateway (`chat.send`).
- * Every function takes the storage and the caller's fresh `RoomAccess` (from `roomAccess()`,
- * read for this action, so a kick or a disabled chat is seen at once) and throws
- * `ConferenceError` with the code of the contract. Nothing here knows Fastify.
+ * Every function takes the caller's fresh `RoomAccess` (from `roomAccess()`, read for this
+ * action, so a kick or a disabled chat is seen at once) and throws `ConferenceError` with the
+ * code of the contract. Nothing here knows Fastify.
+ *
+ * Reading takes the storage; sending, editing and deleting take `ChatDeps` (the storage and the
+ * event publisher; `app.videoconf` is one) and publish `chat.message`, `chat.message.updated`
+ * or `chat.message.deleted` once the change is stored, whether the caller is a REST route or
+ * the gateway.
  */
+export type ChatDeps = Pick<ConferenceContext, 'storage' | 'events'>;
+
 export type ChatActor = Pick<
   RoomAccess,
   'room' | 'principal' | 'participant' | 'isHost' | 'isModerator'
@@ -23,6 +31,17 @@ export type ChatActor = Pick<
 export const DEFAULT_HISTORY_LIMIT = 50;
 
 const now = () => new Date().toISOString();
+
+let lastDeletion = 0;
+/**
+ * A deletion time that no other deletion of this process shares: of concurrent deletions of one
+ * message, the winner is the one whose time the storage kept (see `deleteMessage`), and two in
+ * the same millisecond would both believe they won (and both publish).
+ */
+const deletionTime = () => {
+  lastDeletion = Math.max(Date.now(), lastDeletion + 1);
+  return new Date(lastDeletion).toISOString();
+};
 
 /**
  * Checks content as the contract counts it: 1..4000 Unicode code points after trimming.
@@ -108,10 +127,10 @@ export interface SendInput {
  * (`VALIDATION_ERROR`), room over (`ROOM_ENDED`), active participant (`NOT_A_PARTICIPANT`, so
  * also kicked, left, waiting and a host who has not joined), chat enabled (`CHAT_DISABLED`).
  * The same `clientMessageId` from the same sender in the room returns the first message with
- * `created: false` (publish a `chat.message` event only when `created`).
+ * `created: false`; only a created message is published (`chat.message`).
  */
 export async function sendMessage(
-  storage: Storage,
+  deps: ChatDeps,
   actor: ChatActor,
   input: SendInput,
   at: string = now(),
@@ -120,7 +139,7 @@ export async function sendMessage(
   requireOpen(actor.room);
   const participant = requireActive(actor);
   requireChatEnabled(actor.room);
-  const result = await storage.appendMessage({
+  const result = await deps.storage.appendMessage({
     roomId: actor.room.id,
     senderParticipantId: participant.id,
     senderUserId: participant.userId,
@@ -130,7 +149,9 @@ export async function sendMessage(
     clientMessageId: input.clientMessageId ?? null,
     now: at,
   });
-  return { message: toPublicMessage(result.message), created: result.created };
+  const message = toPublicMessage(result.message);
+  if (result.created) await deps.events(message.roomId, 'chat.message', { message });
+  return { message, created: result.created };
 }
 
 const isSenderOf = (message: ChatMessage, actor: ChatActor) =>
@@ -143,12 +164,13 @@ const isSenderOf = (message: ChatMessage, actor: ChatActor) =>
  * (`CHAT_DISABLED`).
  */
 export async function editMessage(
-  storage: Storage,
+  deps: ChatDeps,
   actor: ChatActor,
   messageId: string,
   content: string,
   at: string = now(),
 ): Promise<ChatMessage> {
+  const { storage } = deps;
   checkContent(content);
   requireOpen(actor.room);
   const message = await visibleMessage(storage, actor.room, messageId);
@@ -160,6 +182,7 @@ export async function editMessage(
   // Atomic: a message deleted meanwhile is not edited.
   const edited = await storage.editMessage(message.id, content, at);
   if (!edited) throw new ConferenceError('MESSAGE_NOT_FOUND');
+  await deps.events(edited.roomId, 'chat.message.updated', { message: edited });
   return edited;
 }
 
@@ -171,11 +194,12 @@ export async function editMessage(
  * `byModerator` is true when the caller deleted someone else's message (to be audited).
  */
 export async function deleteMessage(
-  storage: Storage,
+  deps: ChatDeps,
   actor: ChatActor,
   messageId: string,
-  at: string = now(),
+  at: string = deletionTime(),
 ): Promise<{ message: ChatMessage; byModerator: boolean }> {
+  const { storage } = deps;
   const message = await visibleMessage(storage, actor.room, messageId);
   const isSender = isSenderOf(message, actor);
   if (!actor.isModerator) {
@@ -187,5 +211,7 @@ export async function deleteMessage(
   const deleted = await storage.softDeleteMessage(message.id, at);
   // Someone else deleted it between our read and our write: theirs is the deletion.
   if (!deleted || deleted.deletedAt !== at) throw new ConferenceError('MESSAGE_NOT_FOUND');
-  return { message: toPublicMessage(deleted), byModerator: !isSender };
+  const publicMessage = toPublicMessage(deleted);
+  await deps.events(publicMessage.roomId, 'chat.message.deleted', { message: publicMessage });
+  return { message: publicMessage, byModerator: !isSender };
 }

@@ -7,6 +7,8 @@ import { canShareScreen, type RoomDeps } from '../rooms/service';
 /**
  * Moderation: who is in the room, kick, role change, mute. Authorisation (host, co-host) is
  * decided by the caller with `access.ts`; these functions hold the rules about the target.
+ * A kick and a role change are published as room events once stored; a mute changes nothing
+ * we store (LiveKit tells the clients) and publishes nothing.
  */
 
 /** The active participants; for the host (joined or not) and active participants. */
@@ -54,6 +56,7 @@ export async function kickParticipant(
     new Date().toISOString(),
   );
   if (!kicked) throw new ConferenceError('PARTICIPANT_NOT_FOUND');
+  await deps.events(kicked.roomId, 'participant.kicked', { participant: kicked });
   const { media } = deps;
   if (media) {
     const roomName = access.room.livekitRoomName;
@@ -86,6 +89,7 @@ export async function changeParticipantRole(
   if (target.role === role) return { participant: target, from: target.role };
   const updated = await deps.storage.setParticipantRole(target.id, role);
   if (!updated) throw new ConferenceError('PARTICIPANT_NOT_FOUND');
+  await deps.events(updated.roomId, 'participant.role_changed', { participant: updated });
   const { media } = deps;
   if (media) {
     const roomName = access.room.livekitRoomName;

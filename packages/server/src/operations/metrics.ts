@@ -8,6 +8,8 @@ export interface Metrics {
   readonly wsConnections: Gauge;
   /** Room events delivered to sockets. */
   readonly eventsFannedOut: Counter;
+  /** WebSocket connections the server closed, by close code (4000: slow consumers). */
+  readonly wsClosedByServer: Counter<'code'>;
 }
 
 export function createMetrics(): Metrics {
@@ -30,6 +32,12 @@ export function createMetrics(): Metrics {
     eventsFannedOut: new Counter({
       name: 'videoconf_events_fanned_out_total',
       help: 'Room events delivered to WebSocket connections',
+      registers: [registry],
+    }),
+    wsClosedByServer: new Counter({
+      name: 'videoconf_ws_closed_by_server_total',
+      help: 'WebSocket connections closed by the server, by close code (4000: too slow)',
+      labelNames: ['code'],
       registers: [registry],
     }),
   };

@@ -13,7 +13,12 @@ const within = <T>(promise: Promise<T>, ms: number) =>
 
 /** `/health` (storage and Redis checks) and Prometheus `/metrics`. */
 export async function operationsRoutes(app: App) {
-  const { storage, redis, metrics, options } = app.videoconf;
+  const { storage, redis, bus, metrics, options } = app.videoconf;
+  // The Redis check covers every Redis connection: the shared client and, when the event bus
+  // is on Redis, its publisher and subscriber.
+  const redisChecks: (() => Promise<unknown>)[] = [];
+  if (redis) redisChecks.push(() => redis.ping());
+  if (bus.name === 'redis') redisChecks.push(() => bus.ping());
 
   app.get(
     '/health',
@@ -34,7 +39,9 @@ export async function operationsRoutes(app: App) {
       const checks: { storage: 'ok' | 'error'; redis?: 'ok' | 'error' } = {
         storage: await check('storage', () => storage.ping()),
       };
-      if (redis) checks.redis = await check('redis', () => redis.ping());
+      if (redisChecks.length > 0) {
+        checks.redis = await check('redis', () => Promise.all(redisChecks.map((run) => run())));
+      }
       const ok = Object.values(checks).every((value) => value === 'ok');
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks });
     },

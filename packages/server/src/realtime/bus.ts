@@ -5,7 +5,13 @@ export type ControlMessage =
   /** The user logged out: close their sockets. */
   | { type: 'user.logout'; userId: string }
   /** The room was deleted: close its sockets. */
-  | { type: 'room.deleted'; roomId: string };
+  | { type: 'room.deleted'; roomId: string }
+  /**
+   * Local, never published: the bus of this instance lost its connection and has restored its
+   * subscriptions. Events published meanwhile were not delivered here, so fill chat holes from
+   * storage (or ask sockets to resume). Only buses that connect to something send it.
+   */
+  | { type: 'bus.reconnected' };
 
 /**
  * Delivers an event. `raw` is the event's JSON, serialised once by the publisher: a gateway
@@ -32,7 +38,26 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** In-process bus: one server instance. Delivery is synchronous, in publish order. */
+/**
+ * Calls every listener even when one throws; the first error is rethrown afterwards, so that
+ * the publisher sees (and logs) it.
+ */
+function callAll<A extends unknown[]>(listeners: Iterable<(...args: A) => void>, ...args: A) {
+  let failure: { error: unknown } | undefined;
+  for (const listener of [...listeners]) {
+    try {
+      listener(...args);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
+}
+
+/**
+ * In-process bus: one server instance. Delivery is synchronous, in publish order: when
+ * `publish` resolves, every listener has been called.
+ */
 export function memoryBus(): EventBus {
   const rooms = new Map<string, Set<RoomListener>>();
   const control = new Set<ControlListener>();
@@ -41,8 +66,7 @@ export function memoryBus(): EventBus {
     async publish(event) {
       const listeners = rooms.get(event.roomId);
       if (!listeners?.size) return;
-      const raw = JSON.stringify(event);
-      for (const listener of [...listeners]) listener(event, raw);
+      callAll(listeners, event, JSON.stringify(event));
     },
     async subscribe(roomId, listener) {
       let listeners = rooms.get(roomId);
@@ -50,19 +74,22 @@ export function memoryBus(): EventBus {
         listeners = new Set();
         rooms.set(roomId, listeners);
       }
-      listeners.add(listener);
+      // A subscription of its own, even for a listener that is subscribed twice.
+      const subscription: RoomListener = (event, raw) => listener(event, raw);
+      listeners.add(subscription);
       return async () => {
-        listeners.delete(listener);
+        listeners.delete(subscription);
         if (listeners.size === 0 && rooms.get(roomId) === listeners) rooms.delete(roomId);
       };
     },
     async publishControl(message) {
-      for (const listener of [...control]) listener(message);
+      callAll(control, message);
     },
     async subscribeControl(listener) {
-      control.add(listener);
+      const subscription: ControlListener = (message) => listener(message);
+      control.add(subscription);
       return async () => {
-        control.delete(listener);
+        control.delete(subscription);
       };
     },
     async ping() {},

@@ -1,6 +1,6 @@
 import type { RoomEvent, RoomEventData, RoomEventType } from '@videoconf/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { EventBus } from './bus';
+import type { ControlMessage, EventBus } from './bus';
 
 /** Publishes room events; features call it once per state change, after it is stored. */
 export type RoomEvents = <T extends RoomEventType>(
@@ -20,6 +20,19 @@ export function createRoomEvents(bus: EventBus, log: FastifyBaseLogger): RoomEve
       await bus.publish(event);
     } catch (error) {
       log.error({ err: error, type, roomId }, 'room event could not be published');
+    }
+  };
+}
+
+/** Publishes a control message to every instance; a failure is logged, never thrown. */
+export type ControlPublisher = (message: ControlMessage) => Promise<void>;
+
+export function createControlPublisher(bus: EventBus, log: FastifyBaseLogger): ControlPublisher {
+  return async (message) => {
+    try {
+      await bus.publishControl(message);
+    } catch (error) {
+      log.error({ err: error, type: message.type }, 'control message could not be published');
     }
   };
 }

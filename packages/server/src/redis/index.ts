@@ -1,5 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
+export { type RedisBusLog, type RedisBusOptions, redisBus } from './bus';
+
 /**
  * A Redis client tuned for request paths: commands fail fast while Redis is unreachable
  * (no offline queue, one retry) and the client keeps reconnecting in the background.

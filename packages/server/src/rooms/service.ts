@@ -12,6 +12,7 @@ import bcrypt from 'bcrypt';
 import type { Principal } from '../auth/types';
 import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
+import { toRoom } from '../http/serialize';
 import { bestEffort, type MediaLog } from '../media/livekit';
 import type { EndRoomResult, RoomPatch, RoomRecord } from '../storage/types';
 import { type RoomAccess, requireParticipant } from './access';
@@ -20,8 +21,13 @@ import { type RoomAccess, requireParticipant } from './access';
  * The rules of rooms: create, update, end, lock, join and leave. Free of Fastify, so that the
  * HTTP routes and the WebSocket gateway call the same functions. Authorisation (who may) is
  * decided by the caller with the helpers of `access.ts`; these functions hold what may happen.
+ * Every state change is published as a room event (`events`) once, after it is stored; no-ops
+ * and refusals publish nothing.
  */
-export type RoomDeps = Pick<ConferenceContext, 'storage' | 'media' | 'options'> & {
+export type RoomDeps = Pick<
+  ConferenceContext,
+  'storage' | 'media' | 'options' | 'events' | 'control'
+> & {
   log: MediaLog;
 };
 
@@ -140,6 +146,7 @@ export async function updateRoom(
   if (changed.length === 0) return { room, changed };
   const updated = await deps.storage.updateRoom(room.id, patch);
   if (!updated) throw new ConferenceError('ROOM_NOT_FOUND');
+  await deps.events(updated.id, 'room.updated', { room: toRoom(updated) });
   if (updated.settings.screenShare !== room.settings.screenShare) {
     await applyScreenSharePolicy(deps, updated);
   }
@@ -176,19 +183,27 @@ async function applyScreenSharePolicy(deps: RoomDeps, room: RoomRecord): Promise
   );
 }
 
-/** Deletes the room and what belongs to it; the media room closes, disconnecting everyone. */
+/**
+ * Deletes the room and what belongs to it; the media room closes, disconnecting everyone, and
+ * every instance is told (control message `room.deleted`) to close the room's sockets.
+ */
 export async function deleteRoom(deps: RoomDeps, access: RoomAccess): Promise<RoomRecord> {
   const { room } = access;
   if (!(await deps.storage.deleteRoom(room.id))) throw new ConferenceError('ROOM_NOT_FOUND');
+  await deps.control({ type: 'room.deleted', roomId: room.id });
   await closeMediaRoom(deps, room);
   return room;
 }
 
-/** Ends the room: every active participant leaves with `room_ended`, pending entries expire. */
+/**
+ * Ends the room: every active participant leaves with `room_ended`, pending entries expire.
+ * One `room.ended` event stands for all of it (no `participant.left` per participant).
+ */
 export async function endRoom(deps: RoomDeps, access: RoomAccess): Promise<EndRoomResult> {
   requireNotOver(access.room);
   const result = await deps.storage.endRoom(access.room.id, new Date().toISOString(), 'room_ended');
   if (!result) throw new ConferenceError('ROOM_NOT_FOUND');
+  await deps.events(result.room.id, 'room.ended', { room: toRoom(result.room) });
   await closeMediaRoom(deps, result.room);
   return result;
 }
@@ -214,6 +229,9 @@ export async function setRoomLocked(
   if (access.room.isLocked === locked) return { room: access.room, changed: false };
   const updated = await deps.storage.updateRoom(access.room.id, { isLocked: locked });
   if (!updated) throw new ConferenceError('ROOM_NOT_FOUND');
+  await deps.events(updated.id, locked ? 'room.locked' : 'room.unlocked', {
+    room: toRoom(updated),
+  });
   return { room: updated, changed: true };
 }
 
@@ -242,8 +260,43 @@ export type JoinResult =
  *
  * The checks before the admission are early answers; the storage repeats the ones that must
  * hold under concurrency (ended, kicked, capacity) atomically when it admits.
+ *
+ * Publishes `waiting.requested` for a new entry, or `participant.joined` for a new participant
+ * (preceded by `room.updated` when this join started the room); a repeated join publishes
+ * nothing.
  */
 export async function joinRoom(
+  deps: RoomDeps,
+  access: RoomAccess,
+  body: JoinRoomBody,
+): Promise<JoinResult> {
+  const result = await admitOrQueue(deps, access, body);
+  if (!result.created) return result;
+  if (result.status === 'waiting') {
+    await deps.events(access.room.id, 'waiting.requested', { entry: result.entry });
+  } else {
+    await publishAdmission(deps, result.participant, result.roomStarted);
+  }
+  return result;
+}
+
+/**
+ * Publishes that a participant was admitted (by a join or an approved entry): `room.updated`
+ * first when the admission moved the room from scheduled to active, then `participant.joined`.
+ */
+export async function publishAdmission(
+  deps: Pick<RoomDeps, 'storage' | 'events'>,
+  participant: Participant,
+  roomStarted: boolean,
+): Promise<void> {
+  if (roomStarted) {
+    const room = await deps.storage.getRoom(participant.roomId);
+    if (room) await deps.events(room.id, 'room.updated', { room: toRoom(room) });
+  }
+  await deps.events(participant.roomId, 'participant.joined', { participant });
+}
+
+async function admitOrQueue(
   deps: RoomDeps,
   access: RoomAccess,
   body: JoinRoomBody,
@@ -314,5 +367,6 @@ export async function leaveRoom(deps: RoomDeps, access: RoomAccess): Promise<Par
     new Date().toISOString(),
   );
   if (!left) throw new ConferenceError('NOT_A_PARTICIPANT');
+  await deps.events(left.roomId, 'participant.left', { participant: left });
   return left;
 }

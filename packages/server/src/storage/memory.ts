@@ -11,61 +11,19 @@ import type {
   WaitingEntry,
 } from '@videoconf/protocol';
 import { ConferenceError } from '../errors';
+import { ROOM_PATCH_KEYS, RULE_KEYS, SETTINGS_KEYS, USER_PATCH_KEYS } from './keys';
 import type {
   AdmitInput,
   AdmitResult,
-  NewRateLimitRule,
   NewSession,
   NewUser,
   ParticipantStatsRow,
-  RoomPatch,
   RoomRecord,
   SessionRecord,
   Storage,
-  UserPatch,
   UserRecord,
+  WebhookEventRecord,
 } from './types';
-
-const USER_PATCH_KEYS = [
-  'displayName',
-  'avatarUrl',
-  'globalRole',
-  'isActive',
-  'lastLoginAt',
-] as const satisfies readonly (keyof UserPatch)[];
-
-const SETTINGS_KEYS = [
-  'defaultCameraDeviceId',
-  'defaultMicrophoneDeviceId',
-  'defaultSpeakerDeviceId',
-  'preferredVideoQuality',
-  'preferredTheme',
-  'muteMicOnJoin',
-  'disableCameraOnJoin',
-  'languageCode',
-] as const satisfies readonly (keyof UserSettings)[];
-
-const ROOM_PATCH_KEYS = [
-  'title',
-  'description',
-  'maxParticipants',
-  'waitingRoomEnabled',
-  'passwordHash',
-  'scheduledStartAt',
-  'scheduledEndAt',
-  'isLocked',
-  'status',
-  'settings',
-] as const satisfies readonly (keyof RoomPatch)[];
-
-const RULE_KEYS = [
-  'scope',
-  'routePattern',
-  'perMinute',
-  'perHour',
-  'perDay',
-  'enabled',
-] as const satisfies readonly (keyof NewRateLimitRule)[];
 
 /**
  * The in-memory storage: the embedded default, and the reference for the conformance suite.
@@ -105,6 +63,8 @@ export function memoryStorage(): Storage {
   const samples = new Map<string, StatsSample>();
   const audit = new Map<string, AuditEntry>();
   const rules = new Map<string, RateLimitRule>();
+  /** LiveKit webhook events by id, in the order they were recorded. */
+  const webhookEvents = new Map<string, WebhookEventRecord>();
 
   const copy = structuredClone;
   const timestamp = () => new Date().toISOString();
@@ -446,6 +406,11 @@ export function memoryStorage(): Storage {
     async getRoom(id) {
       const room = rooms.get(id);
       return room ? copy(room) : null;
+    },
+
+    async getRoomByLivekitName(name) {
+      for (const room of rooms.values()) if (room.livekitRoomName === name) return copy(room);
+      return null;
     },
 
     async listRoomsByHost(hostUserId, page) {
@@ -922,6 +887,39 @@ export function memoryStorage(): Storage {
 
     async deleteRateLimitRule(id) {
       return rules.delete(id);
+    },
+
+    // LiveKit webhooks
+
+    async recordWebhookEvent(event) {
+      if (webhookEvents.has(event.id)) return false;
+      webhookEvents.set(event.id, {
+        id: event.id,
+        event: event.event,
+        roomName: event.roomName,
+        participantSid: event.participantSid,
+        createdAt: event.createdAt,
+      });
+      return true;
+    },
+
+    async findWebhookEvent(query) {
+      if (query.participantSid === undefined && query.roomName === undefined) {
+        throw new TypeError('findWebhookEvent needs a participantSid or a roomName');
+      }
+      let found: WebhookEventRecord | undefined;
+      // Map order is recording order: on equal createdAt the later recorded one wins.
+      for (const e of webhookEvents.values()) {
+        if (
+          e.event === query.event &&
+          (query.participantSid === undefined || e.participantSid === query.participantSid) &&
+          (query.roomName === undefined || e.roomName === query.roomName) &&
+          (!found || time(e.createdAt) >= time(found.createdAt))
+        ) {
+          found = e;
+        }
+      }
+      return found ? copy(found) : null;
     },
   };
 }

@@ -75,6 +75,8 @@ export interface Storage {
   // Rooms
   createRoom(input: NewRoom): Promise<RoomRecord>;
   getRoom(id: string): Promise<RoomRecord | null>;
+  /** The room whose `livekitRoomName` is `name` (the name LiveKit knows it by), or null. */
+  getRoomByLivekitName(name: string): Promise<RoomRecord | null>;
   listRoomsByHost(
     hostUserId: string,
     page: { limit: number; offset: number },
@@ -175,6 +177,21 @@ export interface Storage {
   createRateLimitRule(input: NewRateLimitRule): Promise<RateLimitRule>;
   updateRateLimitRule(id: string, patch: Partial<NewRateLimitRule>): Promise<RateLimitRule | null>;
   deleteRateLimitRule(id: string): Promise<boolean>;
+
+  // LiveKit webhooks
+  /**
+   * Atomically records a webhook event by its LiveKit `id`: true when this call recorded it,
+   * false when that id was already recorded (a redelivery). Of any number of concurrent calls
+   * with one id exactly one returns true. Recorded events are never changed.
+   */
+  recordWebhookEvent(event: WebhookEventRecord): Promise<boolean>;
+  /**
+   * The recorded event of type `event` for the given participant sid and/or room name (at
+   * least one of them), newest first by `createdAt`, then by the order of recording; null when
+   * none. Lets the webhook handler tell which LiveKit session is the current one when
+   * deliveries arrive out of order.
+   */
+  findWebhookEvent(query: WebhookEventQuery): Promise<WebhookEventRecord | null>;
 }
 
 export interface UserRecord extends User {
@@ -409,4 +426,24 @@ export interface NewRateLimitRule {
   perHour: number | null;
   perDay: number | null;
   enabled: boolean;
+}
+
+/** A LiveKit webhook event, as recorded to process each event id once. */
+export interface WebhookEventRecord {
+  /** LiveKit's unique event id (`EV_…`). */
+  id: string;
+  /** The event type, e.g. `participant_joined`. */
+  event: string;
+  /** The LiveKit room name (our `livekitRoomName`), when the event names a room. */
+  roomName: string | null;
+  /** The LiveKit participant sid (`PA_…`), when the event names a participant. */
+  participantSid: string | null;
+  /** When LiveKit created the event, ISO-8601 (LiveKit counts whole seconds). */
+  createdAt: string;
+}
+
+export interface WebhookEventQuery {
+  event: string;
+  participantSid?: string;
+  roomName?: string;
 }

@@ -1,5 +1,10 @@
 export { type AuthConformanceTarget, runAuthConformance } from './auth-conformance';
 export {
+  type BusConformanceOptions,
+  type BusSetup,
+  runBusConformance,
+} from './bus-conformance';
+export {
   runStorageConformance,
   type StorageConformanceOptions,
   type StorageSetup,

@@ -10,6 +10,7 @@ import type {
   NewStatsSample,
   NewUser,
   Storage,
+  WebhookEventRecord,
 } from '../storage/types';
 
 /** What `setup` gives the suite for one test. */
@@ -1706,6 +1707,118 @@ export function runStorageConformance(
         expect(await storage.getRateLimitRule(randomUUID())).toBeNull();
         const remaining = (await storage.listRateLimitRules()).filter((r) => mine.has(r.id));
         expect(remaining.map((r) => r.id)).toEqual([second.id, third.id]);
+      });
+    });
+
+    describe('livekit webhooks', () => {
+      const webhookEvent = (input: Partial<WebhookEventRecord> = {}): WebhookEventRecord => ({
+        id: `EV_${randomUUID()}`,
+        event: 'participant_joined',
+        roomName: `vc-${randomUUID()}`,
+        participantSid: `PA_${randomUUID()}`,
+        createdAt: at(0),
+        ...input,
+      });
+
+      it('finds a room by its LiveKit name', async () => {
+        const { room } = await makeRoom();
+        await makeRoom();
+        expect(await storage.getRoomByLivekitName(room.livekitRoomName)).toEqual(room);
+        expect(await storage.getRoomByLivekitName(`vc-${randomUUID()}`)).toBeNull();
+        expect(await storage.getRoomByLivekitName('')).toBeNull();
+        await storage.deleteRoom(room.id);
+        expect(await storage.getRoomByLivekitName(room.livekitRoomName)).toBeNull();
+      });
+
+      it('records an event id once; a redelivery changes nothing', async () => {
+        const first = webhookEvent();
+        expect(await storage.recordWebhookEvent(first)).toBe(true);
+        expect(await storage.recordWebhookEvent(first)).toBe(false);
+        // The same id with other content is still the same event: the first record stays.
+        const other = webhookEvent({ id: first.id, participantSid: first.participantSid });
+        expect(await storage.recordWebhookEvent({ ...other, createdAt: at(60) })).toBe(false);
+        const found = await storage.findWebhookEvent({
+          event: first.event,
+          participantSid: first.participantSid ?? '',
+        });
+        expect(found).toEqual(first);
+        expect(
+          await storage.recordWebhookEvent(webhookEvent({ roomName: null, participantSid: null })),
+        ).toBe(true);
+      });
+
+      it('finds the newest event of a type by participant sid or room name', async () => {
+        const roomName = `vc-${randomUUID()}`;
+        const sid = `PA_${randomUUID()}`;
+        const joined = webhookEvent({ roomName, participantSid: sid, createdAt: at(10) });
+        const left = webhookEvent({
+          event: 'participant_left',
+          roomName,
+          participantSid: sid,
+          createdAt: at(20),
+        });
+        const laterJoin = webhookEvent({ roomName, createdAt: at(30) });
+        const earlierJoin = webhookEvent({ roomName, createdAt: at(5) });
+        for (const event of [joined, left, laterJoin, earlierJoin]) {
+          expect(await storage.recordWebhookEvent(event)).toBe(true);
+        }
+        expect(
+          await storage.findWebhookEvent({ event: 'participant_left', participantSid: sid }),
+        ).toEqual(left);
+        expect(
+          await storage.findWebhookEvent({ event: 'participant_joined', participantSid: sid }),
+        ).toEqual(joined);
+        // Recorded last but created earlier: the newest by createdAt is the answer.
+        expect(await storage.findWebhookEvent({ event: 'participant_joined', roomName })).toEqual(
+          laterJoin,
+        );
+        expect(
+          await storage.findWebhookEvent({
+            event: 'participant_joined',
+            roomName,
+            participantSid: sid,
+          }),
+        ).toEqual(joined);
+        expect(
+          await storage.findWebhookEvent({ event: 'room_finished', participantSid: sid }),
+        ).toBeNull();
+        expect(
+          await storage.findWebhookEvent({
+            event: 'participant_left',
+            participantSid: `PA_${randomUUID()}`,
+          }),
+        ).toBeNull();
+        expect(
+          await storage.findWebhookEvent({
+            event: 'participant_joined',
+            roomName: `vc-${randomUUID()}`,
+          }),
+        ).toBeNull();
+
+        // Equal createdAt: the one recorded later wins.
+        const tieRoom = `vc-${randomUUID()}`;
+        const a = webhookEvent({ roomName: tieRoom, createdAt: at(40) });
+        const b = webhookEvent({ roomName: tieRoom, createdAt: at(40) });
+        await storage.recordWebhookEvent(a);
+        await pause();
+        await storage.recordWebhookEvent(b);
+        expect(
+          await storage.findWebhookEvent({ event: 'participant_joined', roomName: tieRoom }),
+        ).toEqual(b);
+      });
+
+      race('10 simultaneous records of one event id: exactly one is first', async () => {
+        const event = webhookEvent();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => storage.recordWebhookEvent({ ...event })),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(
+          await storage.findWebhookEvent({
+            event: event.event,
+            participantSid: event.participantSid ?? '',
+          }),
+        ).toEqual(event);
       });
     });
 

@@ -17,7 +17,8 @@ const tags = ['waiting room'];
 
 /** The lobby: hosts and co-hosts list, approve and reject; a knocking user reads its entry. */
 export async function waitingRoomRoutes(app: App) {
-  const { storage, audit } = app.videoconf;
+  const context = app.videoconf;
+  const { storage, audit } = context;
 
   app.get(
     '/rooms/:id/waiting-room',
@@ -56,7 +57,7 @@ export async function waitingRoomRoutes(app: App) {
     async (request) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
       requireModerator(access);
-      const { entry, participant } = await decideEntry(storage, access, {
+      const { entry, participant } = await decideEntry(context, access, {
         entryId: request.params.entryId,
         decision: 'approved',
       });
@@ -87,7 +88,7 @@ export async function waitingRoomRoutes(app: App) {
     async (request) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
       requireModerator(access);
-      const { entry } = await decideEntry(storage, access, {
+      const { entry } = await decideEntry(context, access, {
         entryId: request.params.entryId,
         decision: 'rejected',
         reason: request.body?.reason ?? null,

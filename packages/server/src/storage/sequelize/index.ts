@@ -25,21 +25,20 @@ import {
   ValidationError,
 } from 'sequelize';
 import { ConferenceError } from '../../errors';
+import { ROOM_PATCH_KEYS, RULE_KEYS, SETTINGS_KEYS, USER_PATCH_KEYS } from '../keys';
 import type {
   AdmitInput,
   AdmitResult,
-  NewRateLimitRule,
   NewUser,
   ParticipantStatsRow,
-  RoomPatch,
   RoomRecord,
   SessionRecord,
   SessionSuccessor,
   Storage,
-  UserPatch,
   UserRecord,
+  WebhookEventRecord,
 } from '../types';
-import { createMigrator } from './migrations';
+import { migrate } from './migrations';
 import {
   type AuditRow,
   type ChatMessageRow,
@@ -54,6 +53,7 @@ import {
   type UserRow,
   type VideoProfileRow,
   type WaitingEntryRow,
+  type WebhookEventRow,
 } from './models';
 
 export interface SequelizeStorageOptions {
@@ -209,13 +209,10 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
     name: 'sequelize',
 
     init() {
-      ready ??= createMigrator(sequelize)
-        .up()
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          ready = undefined;
-          throw error;
-        });
+      ready ??= migrate(sequelize).catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
       return ready;
     },
 
@@ -447,6 +444,11 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
     async getRoom(id) {
       if (!isUuid(id)) return null;
       const room = await m.Room.findByPk(id);
+      return room && toRoom(plain(room));
+    },
+
+    async getRoomByLivekitName(name) {
+      const room = await m.Room.findOne({ where: { livekitRoomName: name } });
       return room && toRoom(plain(room));
     },
 
@@ -1062,53 +1064,46 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
       if (!isUuid(id)) return false;
       return (await m.RateLimitRule.destroy({ where: { id } })) > 0;
     },
+
+    // LiveKit webhooks
+
+    async recordWebhookEvent(event) {
+      if (Number.isNaN(Date.parse(event.createdAt))) {
+        throw new ConferenceError('VALIDATION_ERROR', 'createdAt must be an ISO-8601 time');
+      }
+      // The primary key decides: of concurrent inserts of one id, exactly one returns a row.
+      const inserted = await sequelize.query<{ id: string }>(
+        `INSERT INTO livekit_webhook_events (id, event, room_name, participant_sid, created_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        {
+          bind: [event.id, event.event, event.roomName, event.participantSid, at(event.createdAt)],
+          type: QueryTypes.SELECT,
+        },
+      );
+      return inserted.length > 0;
+    },
+
+    async findWebhookEvent(query) {
+      if (query.participantSid === undefined && query.roomName === undefined) {
+        throw new TypeError('findWebhookEvent needs a participantSid or a roomName');
+      }
+      const row = await m.WebhookEvent.findOne({
+        where: {
+          event: query.event,
+          ...(query.participantSid === undefined ? {} : { participantSid: query.participantSid }),
+          ...(query.roomName === undefined ? {} : { roomName: query.roomName }),
+        },
+        order: [
+          ['createdAt', 'DESC'],
+          ['receivedAt', 'DESC'],
+        ],
+      });
+      return row && toWebhookEvent(plain(row));
+    },
   };
 
   return withDomainErrors(storage);
 }
-
-// Keys a patch may set: anything else a caller passes is ignored, never stored.
-
-const USER_PATCH_KEYS = [
-  'displayName',
-  'avatarUrl',
-  'globalRole',
-  'isActive',
-  'lastLoginAt',
-] as const satisfies readonly (keyof UserPatch)[];
-
-const SETTINGS_KEYS = [
-  'defaultCameraDeviceId',
-  'defaultMicrophoneDeviceId',
-  'defaultSpeakerDeviceId',
-  'preferredVideoQuality',
-  'preferredTheme',
-  'muteMicOnJoin',
-  'disableCameraOnJoin',
-  'languageCode',
-] as const satisfies readonly (keyof UserSettings)[];
-
-const ROOM_PATCH_KEYS = [
-  'title',
-  'description',
-  'maxParticipants',
-  'waitingRoomEnabled',
-  'passwordHash',
-  'scheduledStartAt',
-  'scheduledEndAt',
-  'isLocked',
-  'status',
-  'settings',
-] as const satisfies readonly (keyof RoomPatch)[];
-
-const RULE_KEYS = [
-  'scope',
-  'routePattern',
-  'perMinute',
-  'perHour',
-  'perDay',
-  'enabled',
-] as const satisfies readonly (keyof NewRateLimitRule)[];
 
 /** The listed keys of `patch` whose value is not `undefined`. */
 function definedOf<T extends object, K extends keyof T>(patch: T, keys: readonly K[]): Pick<T, K> {
@@ -1293,6 +1288,14 @@ const toRule = (r: RateLimitRuleRow): RateLimitRule => ({
   enabled: r.enabled,
   createdAt: iso(r.createdAt),
   updatedAt: iso(r.updatedAt),
+});
+
+const toWebhookEvent = (r: WebhookEventRow): WebhookEventRecord => ({
+  id: r.id,
+  event: r.event,
+  roomName: r.roomName,
+  participantSid: r.participantSid,
+  createdAt: iso(r.createdAt),
 });
 
 // Errors.

@@ -1,0 +1,209 @@
+import type { RoomEvent } from '@videoconf/protocol';
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/types';
+import { hear, type Listener } from './audience';
+import type { RoomHub } from './hub';
+
+/** A token bucket: `rate` tokens a second, at most `burst` saved up. */
+export class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export interface ConnectionLimits {
+  /** Unsent bytes a socket may queue before it is closed with 4000. */
+  maxBufferedBytes: number;
+  /** Events a socket may hold back while it resumes before it is closed with 4000. */
+  maxPendingEvents: number;
+  chatPerSecond: number;
+  chatBurst: number;
+  framesPerSecond: number;
+  frameBurst: number;
+}
+
+/** 4000: the socket could not keep up (or may have missed events); resume with `since`. */
+const RESUME = 4000;
+
+/**
+ * One socket of `/ws/rooms/:id`: who it is, where it is in its life (waiting for the auth
+ * frame, resuming, live, closed), and what it may still receive. Sending never waits: a socket
+ * that lets too many bytes pile up is closed with 4000 so that it resumes from storage.
+ */
+export class Connection {
+  phase: 'auth' | 'syncing' | 'live' | 'closed' = 'auth';
+  principal: Principal | null = null;
+  /** The room's hub, from the moment the socket is authenticated until it closes. */
+  hub: RoomHub | null = null;
+  /** Set when the socket is authorised: what it is to the room. */
+  listener: Listener | null = null;
+  /** The highest chat seq this socket has received (or skipped, before it went live). */
+  chatSeq = 0;
+  /** Answered the last heartbeat ping. */
+  alive = true;
+  /** Frames are handled one after the other, in order of arrival. */
+  incoming: Promise<void> = Promise.resolve();
+  authTimer: NodeJS.Timeout | undefined;
+  readonly frames: TokenBucket;
+  readonly chat: TokenBucket;
+  /** `chat.send` frames refused in a row by the rate limit. */
+  chatStrikes = 0;
+  /** Room events that arrived while the socket was resuming, delivered once it goes live. */
+  private pending: [RoomEvent, string][] = [];
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly roomId: string,
+    readonly limits: ConnectionLimits,
+    /** Called once when the socket is closed by either side: remove it from its room. */
+    private readonly onClosed: (connection: Connection) => void,
+    /** Called when the server closes the socket, with the code. */
+    private readonly onServerClose: (code: number) => void = () => {},
+  ) {
+    this.frames = new TokenBucket(limits.framesPerSecond, limits.frameBurst);
+    this.chat = new TokenBucket(limits.chatPerSecond, limits.chatBurst);
+  }
+
+  get isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  get userId(): string | null {
+    return this.principal?.user.id ?? null;
+  }
+
+  /**
+   * Sends a frame unless the socket is closed or too far behind: then it is closed with 4000
+   * and false is returned. Never waits.
+   */
+  send(data: string): boolean {
+    if (this.phase === 'closed') return false;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(RESUME, 'too slow: reconnect with since');
+      return false;
+    }
+    this.ws.send(data);
+    return true;
+  }
+
+  /** Queues a frame without the slow-consumer check: for replays, which pace themselves. */
+  push(data: string): void {
+    if (this.phase !== 'closed') this.ws.send(data);
+  }
+
+  /**
+   * Sends a frame and resolves once it was handed to the operating system (true), or false when
+   * that did not happen within `timeoutMs` or failed. For replays, which wait for the client
+   * instead of queueing everything at once.
+   */
+  sendAndFlush(data: string, timeoutMs: number): Promise<boolean> {
+    if (this.phase === 'closed') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.ws.send(data, (error) => {
+        clearTimeout(timer);
+        resolve(!error);
+      });
+    });
+  }
+
+  sendError(code: string, message: string, clientMessageId?: string): void {
+    this.send(
+      JSON.stringify({
+        type: 'error',
+        code,
+        message,
+        ...(clientMessageId !== undefined && { clientMessageId }),
+      }),
+    );
+  }
+
+  /**
+   * A room event for this socket: held back while it resumes, else delivered if its audience
+   * includes this socket. Returns true when it was sent.
+   */
+  deliver(event: RoomEvent, raw: string): boolean {
+    if (this.phase === 'live') return this.receive(event, raw);
+    if (this.phase === 'syncing') {
+      this.pending.push([event, raw]);
+      if (this.pending.length > this.limits.maxPendingEvents) {
+        this.close(RESUME, 'too slow: reconnect with since');
+      }
+    }
+    return false;
+  }
+
+  /** Goes live after a resume up to `chatSeq`: delivers what arrived meanwhile, in order. */
+  goLive(chatSeq: number): void {
+    if (this.phase !== 'syncing') return;
+    this.chatSeq = chatSeq;
+    this.phase = 'live';
+    const pending = this.pending;
+    this.pending = [];
+    for (const [event, raw] of pending) {
+      if (this.phase !== 'live') break;
+      this.receive(event, raw);
+    }
+  }
+
+  private receive(event: RoomEvent, raw: string): boolean {
+    const listener = this.listener;
+    if (!listener) return false;
+    let seq: number | undefined;
+    if (event.type === 'chat.message') {
+      seq = event.data.message.seq;
+      // Already replayed, or delivered: every message reaches a socket once.
+      if (seq <= this.chatSeq) return false;
+    }
+    const verdict = hear(listener, event);
+    let sent = false;
+    if (verdict.deliver) {
+      if (seq !== undefined) this.chatSeq = seq;
+      sent = this.send(raw);
+    }
+    if (verdict.close) this.close(verdict.close.code, verdict.close.reason);
+    return sent;
+  }
+
+  /** Closes the socket with a code of the contract; it leaves its room at once. */
+  close(code: number, reason: string): void {
+    if (this.phase === 'closed') return;
+    this.closed();
+    this.onServerClose(code);
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  /** Drops the socket without a closing handshake (it stopped answering pings). */
+  terminate(): void {
+    this.closed();
+    this.ws.terminate();
+  }
+
+  /** Bookkeeping of a socket that is closed or closing, by either side. Idempotent. */
+  closed(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.pending = [];
+    clearTimeout(this.authTimer);
+    this.onClosed(this);
+  }
+}
