@@ -69,16 +69,8 @@ export const CreateRoomBody = Type.Object({
 });
 export type CreateRoomBody = Static<typeof CreateRoomBody>;
 
-export const UpdateRoomBody = Type.Object({
-  title: Type.Optional(Title),
-  description: Type.Optional(Nullable(Description)),
-  maxParticipants: Type.Optional(MaxParticipants),
-  waitingRoomEnabled: Type.Optional(Type.Boolean()),
-  password: Type.Optional(Nullable(RoomPassword)),
-  scheduledStartAt: Type.Optional(Nullable(Timestamp)),
-  scheduledEndAt: Type.Optional(Nullable(Timestamp)),
-  settings: Type.Optional(RoomSettingsPatch),
-});
+/** Every field of a room that a host may change; all optional (`password: null` clears it). */
+export const UpdateRoomBody = Type.Partial(CreateRoomBody);
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>;
 
 export const JoinRoomBody = Type.Object({
