@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,7 @@ import { chatRoutes } from './chat/routes';
 import { type ConferenceContext, createContext } from './context';
 import { ConferenceError } from './errors';
 import { errorHandler, notFoundHandler } from './http/errors';
+import { securityHeaders } from './http/security-headers';
 import type { App } from './http/types';
 import { containsNul, validatorCompiler } from './http/validation';
 import { inviteRoutes } from './invites/routes';
@@ -50,7 +50,8 @@ async function api(
     route.bodyLimit ??= bodyLimit;
   });
 
-  await app.register(helmet, { global: true });
+  // helmet's default headers, computed once (see http/security-headers.ts).
+  app.addHook('onRequest', securityHeaders);
   await app.register(cors, {
     origin: options.cors?.origins.length ? options.cors.origins : false,
     credentials: true,
@@ -87,8 +88,10 @@ async function api(
     });
   }
 
+  // The hooks that do not wait for anything take a callback: an async hook costs a promise and
+  // a microtask turn on every request (bench `http.me`, docs/benchmarks.md).
   const { httpDuration } = context.metrics;
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     httpDuration.observe(
       {
         method: request.method,
@@ -97,6 +100,7 @@ async function api(
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.decorateRequest('videoconf', null as unknown as { principal: null; authError: null });
@@ -127,17 +131,19 @@ async function api(
       request.videoconf.authError = error as Error;
     }
   });
-  app.addHook('preParsing', async (request) => {
-    if (request.videoconf.authError) throw request.videoconf.authError;
+  app.addHook('preParsing', (request, _reply, _payload, done) => {
+    done(request.videoconf.authError ?? undefined);
   });
 
   await registerRateLimit(app, context);
   await registerRealtime(app, context);
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      throw new ConferenceError('VALIDATION_ERROR', 'Text must not contain NUL characters');
+      done(new ConferenceError('VALIDATION_ERROR', 'Text must not contain NUL characters'));
+      return;
     }
+    done();
   });
 
   await app.register(operationsRoutes);

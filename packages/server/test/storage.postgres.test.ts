@@ -150,7 +150,11 @@ describe('sequelize storage on PostgreSQL', () => {
 
   it('running init again, on this or another instance, is a no-op', async () => {
     const before = await select<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
-    expect(before.map((r) => r.name)).toEqual(['001-initial', '002-livekit-webhooks']);
+    expect(before.map((r) => r.name)).toEqual([
+      '001-initial',
+      '002-livekit-webhooks',
+      '003-chat-append',
+    ]);
     await shared.init();
     const second = sequelizeStorage({ url: database.url });
     try {
@@ -174,7 +178,11 @@ describe('sequelize storage on PostgreSQL', () => {
           `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY name`,
           { type: QueryTypes.SELECT },
         );
-        expect(applied.map((row) => row.name)).toEqual(['001-initial', '002-livekit-webhooks']);
+        expect(applied.map((row) => row.name)).toEqual([
+          '001-initial',
+          '002-livekit-webhooks',
+          '003-chat-append',
+        ]);
       } finally {
         await check.close();
       }

@@ -1,6 +1,8 @@
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Participant, ParticipantRole } from '@videoconf/protocol';
 import {
-  AccessToken,
+  type ClaimGrants,
+  claimsToJwtPayload,
   RoomServiceClient,
   TrackSource,
   TrackType,
@@ -66,10 +68,29 @@ const publishSources = (canShareScreen: boolean): TrackSource[] =>
       ]
     : [TrackSource.CAMERA, TrackSource.MICROPHONE];
 
-/** The `exp` claim of a JWT we just signed, as ISO-8601. */
-function expiryOf(jwt: string): string {
-  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  return new Date(Number(payload.exp) * 1000).toISOString();
+const JWT_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
+/**
+ * Signs a media token as the SDK's `AccessToken.toJwt()` does — the claims (through the SDK's
+ * `claimsToJwtPayload`), then `iss` (the API key), `exp` (now + ttl), `nbf` (now) and `sub`
+ * (the identity), HS256 — to the byte (test/media.token.test.ts), with a key made once.
+ * `toJwt()` signs through jose, which builds a key and a signer for every token: most of the
+ * CPU time of `POST /media/token` (bench `http.media-token`, docs/benchmarks.md). Returns
+ * `exp` too, so nobody decodes the token again to learn it.
+ */
+export function signMediaToken(
+  identity: string,
+  grants: ClaimGrants,
+  apiKey: string,
+  key: KeyObject,
+  ttlSeconds: number,
+): { jwt: string; exp: number } {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + ttlSeconds;
+  const payload = { ...claimsToJwtPayload(grants), iss: apiKey, exp, nbf: now, sub: identity };
+  const input = `${JWT_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = createHmac('sha256', key).update(input).digest('base64url');
+  return { jwt: `${input}.${signature}`, exp };
 }
 
 /** The LiveKit media backend: access tokens and RoomService calls. */
@@ -78,6 +99,7 @@ export function livekitMedia(options: LivekitOptions): MediaBackend {
   if (!Number.isInteger(ttl) || ttl < 1) {
     throw new Error('livekit.tokenTtl must be a positive integer (seconds)');
   }
+  const key = createSecretKey(Buffer.from(options.apiSecret, 'utf8'));
   const rooms = new RoomServiceClient(options.url, options.apiKey, options.apiSecret, {
     requestTimeout: MEDIA_REQUEST_TIMEOUT,
     failover: false,
@@ -85,26 +107,25 @@ export function livekitMedia(options: LivekitOptions): MediaBackend {
   return {
     url: options.url,
     async createToken({ roomName, participant, canShareScreen, roomAdmin }) {
-      const token = new AccessToken(options.apiKey, options.apiSecret, {
-        identity: participant.userId,
-        name: participant.displayName,
-        ttl,
+      // The claims in the order AccessToken gives them: metadata, name, then the grant.
+      const grants: ClaimGrants = {
         metadata: mediaMetadata(participant),
-      });
-      // Every grant is explicit: nothing depends on LiveKit's defaults.
-      token.addGrant({
-        room: roomName,
-        roomJoin: true,
-        canPublish: true,
-        canSubscribe: true,
-        canPublishData: true,
-        canPublishSources: publishSources(canShareScreen),
-        canUpdateOwnMetadata: false,
-        hidden: false,
-        roomAdmin,
-      });
-      const jwt = await token.toJwt();
-      return { token: jwt, expiresAt: expiryOf(jwt) };
+        name: participant.displayName,
+        // Every grant is explicit: nothing depends on LiveKit's defaults.
+        video: {
+          room: roomName,
+          roomJoin: true,
+          canPublish: true,
+          canSubscribe: true,
+          canPublishData: true,
+          canPublishSources: publishSources(canShareScreen),
+          canUpdateOwnMetadata: false,
+          hidden: false,
+          roomAdmin,
+        },
+      };
+      const { jwt, exp } = signMediaToken(participant.userId, grants, options.apiKey, key, ttl);
+      return { token: jwt, expiresAt: new Date(exp * 1000).toISOString() };
     },
     async removeParticipant(roomName, identity) {
       await rooms.removeParticipant(roomName, identity, {

@@ -1,4 +1,5 @@
 import type { RoomEvent } from '@videoconf/protocol';
+import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/types';
 import { hear, type Listener } from './audience';
@@ -37,6 +38,9 @@ export interface ConnectionLimits {
   frameBurst: number;
 }
 
+/** The frame chain of a connection with nothing in flight (most of its life). */
+export const IDLE: Promise<void> = Promise.resolve();
+
 /** 4000: the socket could not keep up (or may have missed events); resume with `since`. */
 const RESUME = 4000;
 
@@ -57,18 +61,21 @@ export class Connection {
   /** Answered the last heartbeat ping. */
   alive = true;
   /** Frames are handled one after the other, in order of arrival. */
-  incoming: Promise<void> = Promise.resolve();
+  incoming: Promise<void> = IDLE;
   authTimer: NodeJS.Timeout | undefined;
+  /** The upgrade request, until the auth frame (which may authenticate with its cookies). */
+  upgrade: FastifyRequest | null = null;
   readonly frames: TokenBucket;
-  readonly chat: TokenBucket;
+  private chatBucket: TokenBucket | null = null;
   /** `chat.send` frames refused in a row by the rate limit. */
   chatStrikes = 0;
   /** Room events that arrived while the socket was resuming, delivered once it goes live. */
-  private pending: [RoomEvent, string][] = [];
+  private pending: [RoomEvent, string][] | null = null;
 
   constructor(
     readonly ws: WebSocket,
-    readonly roomId: string,
+    /** The room of the socket's URL; once the socket joins its hub, the hub's own string. */
+    public roomId: string,
     readonly limits: ConnectionLimits,
     /** Called once when the socket is closed by either side: remove it from its room. */
     private readonly onClosed: (connection: Connection) => void,
@@ -76,7 +83,12 @@ export class Connection {
     private readonly onServerClose: (code: number) => void = () => {},
   ) {
     this.frames = new TokenBucket(limits.framesPerSecond, limits.frameBurst);
-    this.chat = new TokenBucket(limits.chatPerSecond, limits.chatBurst);
+  }
+
+  /** The `chat.send` rate limit, made with the first `chat.send` (most sockets only listen). */
+  get chat(): TokenBucket {
+    this.chatBucket ??= new TokenBucket(this.limits.chatPerSecond, this.limits.chatBurst);
+    return this.chatBucket;
   }
 
   get isClosed(): boolean {
@@ -140,6 +152,7 @@ export class Connection {
   deliver(event: RoomEvent, raw: string): boolean {
     if (this.phase === 'live') return this.receive(event, raw);
     if (this.phase === 'syncing') {
+      this.pending ??= [];
       this.pending.push([event, raw]);
       if (this.pending.length > this.limits.maxPendingEvents) {
         this.close(RESUME, 'too slow: reconnect with since');
@@ -153,8 +166,8 @@ export class Connection {
     if (this.phase !== 'syncing') return;
     this.chatSeq = chatSeq;
     this.phase = 'live';
-    const pending = this.pending;
-    this.pending = [];
+    const pending = this.pending ?? [];
+    this.pending = null;
     for (const [event, raw] of pending) {
       if (this.phase !== 'live') break;
       this.receive(event, raw);
@@ -202,8 +215,10 @@ export class Connection {
   closed(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
-    this.pending = [];
+    this.pending = null;
+    this.upgrade = null;
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     this.onClosed(this);
   }
 }

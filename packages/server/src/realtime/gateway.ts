@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import websocket from '@fastify/websocket';
 import { CLOSE_CODES } from '@videoconf/protocol';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
@@ -12,7 +14,7 @@ import type { RealtimeOptions } from '../options';
 import { roomAccess } from '../rooms/access';
 import { isOver } from '../rooms/service';
 import type { ControlMessage } from './bus';
-import { Connection, type ConnectionLimits } from './connection';
+import { Connection, type ConnectionLimits, IDLE } from './connection';
 import { chatEvent, Hubs, REPLAY_PAGE } from './hub';
 
 /** Largest frame a client may send; a larger one closes the socket with 1009. */
@@ -153,27 +155,41 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
   }, settings.heartbeatMs);
   heartbeat.unref();
 
+  // Shared by every connection: a closure per socket would cost memory for as long as it is
+  // open. The listeners find their connection from the socket they are called on (`this`).
+  const detach = (closed: Connection) => hubs.detach(closed);
+  const countServerClose = (code: number) => metrics.wsClosedByServer.inc({ code: String(code) });
+  const socketConnections = new WeakMap<WebSocket, Connection>();
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const connection = socketConnections.get(this);
+    if (connection) receive(connection, data, isBinary);
+  }
+  function onPong(this: WebSocket): void {
+    const connection = socketConnections.get(this);
+    if (connection) connection.alive = true;
+  }
+  function onClose(this: WebSocket): void {
+    const connection = socketConnections.get(this);
+    if (!connection) return;
+    socketConnections.delete(this);
+    connections.delete(connection);
+    metrics.wsConnections.dec();
+    connection.closed();
+    if (connections.size === 0) onDrained?.();
+  }
+
   /** A new socket: handlers are attached before anything is awaited, so no frame is lost. */
   function accept(ws: WebSocket, request: RoomRequest): void {
-    const connection = new Connection(
-      ws,
-      request.params.id,
-      limits,
-      (closed) => hubs.detach(closed),
-      (code) => metrics.wsClosedByServer.inc({ code: String(code) }),
-    );
+    const connection = new Connection(ws, request.params.id, limits, detach, countServerClose);
+    // Kept until the auth frame only: a socket lives for hours, its upgrade request need not.
+    connection.upgrade = request;
     connections.add(connection);
     metrics.wsConnections.inc();
-    ws.on('message', (data, isBinary) => receive(connection, request, data, isBinary));
-    ws.on('pong', () => {
-      connection.alive = true;
-    });
-    ws.once('close', () => {
-      connections.delete(connection);
-      metrics.wsConnections.dec();
-      connection.closed();
-      if (connections.size === 0) onDrained?.();
-    });
+    socketConnections.set(ws, connection);
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    // `close` is emitted once; `on` spares the wrapper `once` keeps for the socket's lifetime.
+    ws.on('close', onClose);
     if (closing) {
       connection.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
       return;
@@ -184,12 +200,7 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
     );
   }
 
-  function receive(
-    connection: Connection,
-    request: RoomRequest,
-    data: RawData,
-    isBinary: boolean,
-  ): void {
+  function receive(connection: Connection, data: RawData, isBinary: boolean): void {
     if (connection.isClosed) return;
     // `maxPayload` refuses these already when we registered @fastify/websocket ourselves.
     if (byteLength(data) > MAX_FRAME_BYTES) {
@@ -201,19 +212,20 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
       return;
     }
     const text = isBinary ? null : toText(data);
-    connection.incoming = connection.incoming
-      .then(() => handleFrame(connection, request, text))
+    const next: Promise<void> = connection.incoming
+      .then(() => handleFrame(connection, text))
       .catch((error) => {
         log.error({ err: error, roomId: connection.roomId }, 'websocket frame failed');
         connection.close(INTERNAL_ERROR, 'internal error');
+      })
+      .then(() => {
+        // Nothing queued behind this frame: an idle socket holds no promise of its own.
+        if (connection.incoming === next) connection.incoming = IDLE;
       });
+    connection.incoming = next;
   }
 
-  async function handleFrame(
-    connection: Connection,
-    request: RoomRequest,
-    text: string | null,
-  ): Promise<void> {
+  async function handleFrame(connection: Connection, text: string | null): Promise<void> {
     if (connection.isClosed) return;
     const frame = parseFrame(text);
     if (connection.phase === 'auth') {
@@ -222,6 +234,9 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
         return;
       }
       clearTimeout(connection.authTimer);
+      connection.authTimer = undefined;
+      const request = connection.upgrade as RoomRequest;
+      connection.upgrade = null;
       await authenticate(connection, request, frame);
       return;
     }
@@ -273,7 +288,13 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
       principal = await context.auth.authenticate(
         token === undefined
           ? request
-          : { headers: { authorization: `Bearer ${token}` }, ip: request.ip },
+          : {
+              headers: { authorization: `Bearer ${token}` },
+              // Read only if the adapter asks: reading it caches the peer address on the socket.
+              get ip() {
+                return request.ip;
+              },
+            },
       );
     } catch (error) {
       if (!isConferenceError(error)) throw error;
@@ -470,6 +491,38 @@ function originPolicy(origins: readonly string[]): (request: FastifyRequest) => 
   };
 }
 
+/** `ws` closes the socket itself on protocol errors (e.g. 1009): do not cut it short. */
+function onSocketError(socket: WebSocket, error: Error, log: FastifyBaseLogger): void {
+  log.debug({ err: error }, 'websocket error');
+  if (socket.readyState === socket.OPEN) socket.terminate();
+}
+
+/**
+ * Lets go of what the upgrade needed and the socket does not. @fastify/websocket routes the
+ * upgrade through Fastify with a `ServerResponse` that it assigns to the TCP socket and never
+ * finishes (the reply is hijacked), and its `error` listener on the socket closes over the
+ * request and the reply: while the socket is open, the request, its headers, the reply and the
+ * response would all stay in memory, some 6 KiB a socket, most of what an idle socket costs.
+ * So the response is detached from the TCP socket and, when the error handler is ours (`log`:
+ * we registered the plugin), that listener is replaced by one that needs neither.
+ */
+function releaseUpgrade(
+  socket: WebSocket,
+  request: FastifyRequest,
+  onError: ((this: WebSocket, error: Error) => void) | null,
+): void {
+  const raw = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+  const response = raw?._httpMessage;
+  if (response && response.socket === raw) response.detachSocket(raw);
+  if (onError) {
+    const theirs = socket.listeners('error') as ((error: Error) => void)[];
+    // Added before the others are removed: deleting the last `error` key of the emitter's
+    // listener object would turn it into a (larger) dictionary.
+    socket.on('error', onError);
+    for (const listener of theirs) socket.off('error', listener);
+  }
+}
+
 /**
  * Mounts the gateway: `@fastify/websocket` (unless the host app registered it already) with
  * the 16 KiB frame limit, and `/ws/rooms/:id` and `/ws/chat/:id`. Call it in the API scope
@@ -480,15 +533,14 @@ function originPolicy(origins: readonly string[]): (request: FastifyRequest) => 
  */
 export async function registerRealtime(app: App, context: ConferenceContext): Promise<void> {
   const gateway = createGateway(context, app.log);
-  if (app.hasPlugin('@fastify/websocket')) {
+  const hostWebsocket = app.hasPlugin('@fastify/websocket');
+  if (hostWebsocket) {
     app.addHook('preClose', gateway.close);
   } else {
     await app.register(websocket, {
       options: { maxPayload: MAX_FRAME_BYTES },
-      // `ws` closes the socket itself on protocol errors (e.g. 1009): do not cut it short.
       errorHandler(error, socket, request) {
-        request.log.debug({ err: error }, 'websocket error');
-        if (socket.readyState === socket.OPEN) socket.terminate();
+        onSocketError(socket, error, request.log);
       },
       async preClose() {
         await gateway.close();
@@ -502,6 +554,11 @@ export async function registerRealtime(app: App, context: ConferenceContext): Pr
         });
       },
     });
+  }
+
+  const log = app.log;
+  function onOwnSocketError(this: WebSocket, error: Error): void {
+    onSocketError(this, error, log);
   }
 
   const originAllowed = originPolicy(context.options.cors?.origins ?? []);
@@ -523,7 +580,10 @@ export async function registerRealtime(app: App, context: ConferenceContext): Pr
       scope.get<{ Params: { id: string } }>(
         path,
         { websocket: true, config: { auth: 'none' } },
-        (socket, request) => gateway.accept(socket, request),
+        (socket, request) => {
+          releaseUpgrade(socket, request, hostWebsocket ? null : onOwnSocketError);
+          gateway.accept(socket, request);
+        },
       );
     }
   });

@@ -159,11 +159,15 @@ export class Hubs {
   attach(connection: Connection): RoomHub {
     let hub = this.hubs.get(connection.roomId);
     if (!hub || hub.failed) {
-      hub = new RoomHub(connection.roomId, this.deps);
-      this.hubs.set(connection.roomId, hub);
+      // A copy of the id: the one parsed from a socket's URL is a slice of the whole URL.
+      const roomId = Buffer.from(connection.roomId, 'utf8').toString('utf8');
+      hub = new RoomHub(roomId, this.deps);
+      this.hubs.set(roomId, hub);
     }
     hub.connections.add(connection);
     connection.hub = hub;
+    // Every socket of the room shares the hub's string.
+    connection.roomId = hub.roomId;
     return hub;
   }
 

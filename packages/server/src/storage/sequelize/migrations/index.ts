@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import * as initial from './001-initial';
 import * as livekitWebhooks from './002-livekit-webhooks';
+import * as chatAppend from './003-chat-append';
 
 export interface MigrationContext {
   sequelize: Sequelize;
@@ -14,6 +15,7 @@ export interface MigrationContext {
 export const migrations = [
   { name: '001-initial', ...initial },
   { name: '002-livekit-webhooks', ...livekitWebhooks },
+  { name: '003-chat-append', ...chatAppend },
 ];
 
 /** Umzug's record of applied migrations; named so it cannot clash with a host app's `SequelizeMeta`. */

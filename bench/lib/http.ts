@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AutocannonOptions, autocannon, throughputSample } from './autocannon';
+import type { ChildServer } from './proc';
+import { median, type PairSides, runPairs } from './stats';
+import type { RunContext, ScenarioResult } from './types';
+
+/** Calls a JSON endpoint; fails on a status other than `expected`. */
+export async function fetchJson(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+  expected = 200,
+): Promise<{ text: string; json: unknown }> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.token && { authorization: `Bearer ${init.token}` }),
+      ...(init.body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+  });
+  const text = await res.text();
+  if (res.status !== expected)
+    throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${text}`);
+  return { text, json: text ? JSON.parse(text) : null };
+}
+
+type Load = Omit<AutocannonOptions, 'duration'>;
+
+/** One side of an HTTP scenario: its server and the load to send it. */
+export interface HttpSide {
+  server: ChildServer;
+  load: Load;
+}
+
+/**
+ * With BENCH_PROFILE=<dir>, each server is CPU-profiled during its measured runs (not the
+ * warm-up): `<dir>/<scenario>.<ours|baseline>.<pair>.cpuprofile`. Read one with
+ * `node --import tsx bench/lib/cpuprofile.ts <file>`.
+ */
+async function profiled<T>(
+  ctx: RunContext,
+  server: ChildServer,
+  file: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return work();
+  mkdirSync(dir, { recursive: true });
+  server.send({ cmd: 'profile-start' });
+  await server.next((m) => m.reply === 'profile-start');
+  const result = await work();
+  const path = join(dir, file);
+  server.send({ cmd: 'profile-stop', file: path });
+  await server.next((m) => m.reply === 'profile-stop');
+  ctx.log(`profile: ${path}`);
+  return result;
+}
+
+/**
+ * HTTP runs are short (a second or three), so they afford more pairs than the harness default:
+ * the median of many short interleaved pairs shrugs off a burst of load from elsewhere on the
+ * machine that would spoil one long run.
+ */
+export const httpPairs = (ctx: RunContext): number =>
+  ctx.smoke ? ctx.pairs : Math.max(ctx.pairs, ctx.quick ? 5 : 9);
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * The HTTP throughput method: a warm-up of each side, then `httpPairs(ctx)` interleaved autocannon
+ * runs of `seconds` each (ours, baseline; baseline, ours; …); ratio = ours/baseline req/s.
+ * The server's CPU time per answered request is kept in `details` (it tells a load generator
+ * that ran out of CPU from a slow server).
+ */
+export async function autocannonPairs(
+  ctx: RunContext,
+  name: string,
+  sides: { ours: HttpSide; baseline: HttpSide },
+  seconds: number,
+  warmupSeconds: number,
+): Promise<ScenarioResult> {
+  await autocannon(ctx, { ...sides.ours.load, duration: warmupSeconds });
+  await autocannon(ctx, { ...sides.baseline.load, duration: warmupSeconds });
+  const run = (label: 'ours' | 'baseline') => async (pair: number) => {
+    const { server, load } = sides[label];
+    return profiled(ctx, server, `${name}.${label}.${pair + 1}.cpuprofile`, async () => {
+      const cpuBefore = server.cpuSeconds();
+      const result = await autocannon(ctx, { ...load, duration: seconds });
+      const cpu = server.cpuSeconds() - cpuBefore;
+      const sample = throughputSample(result);
+      sample.details = { ...sample.details, cpuUsPerReq: (cpu * 1e6) / Math.max(1, result.ok) };
+      return sample;
+    });
+  };
+  const pairs: PairSides = { ours: run('ours'), baseline: run('baseline') };
+  const result = await runPairs({ ...ctx, pairs: httpPairs(ctx) }, 'higher', pairs);
+  const { samples, ...rest } = result;
+  const cpu = (list: typeof samples.ours) =>
+    round(median(list.map((s) => Number(s.details?.cpuUsPerReq))), 1);
+  return {
+    ...rest,
+    // A baseline that failed requests would flatter us: count its failures too.
+    lost: rest.lost + samples.baseline.reduce((sum, s) => sum + (s.lost ?? 0), 0),
+    details: {
+      ratios: samples.ratios.map((r) => round(r)),
+      baselineP50: median(samples.baseline.map((s) => s.p50 ?? Number.NaN)),
+      baselineP99: median(samples.baseline.map((s) => s.p99 ?? Number.NaN)),
+      serverCpuUsPerReq: { ours: cpu(samples.ours), baseline: cpu(samples.baseline) },
+    },
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * Shared parts of the WebSocket scenarios (`ws.fanout.*`, `ws.idle-memory`, `cluster.fanout.100`):
+ * talking to the load generator `bench/load/ws-clients.ts` and to the server scripts, and the
+ * fan-out measurement (one sender, N receivers, latency to the last receiver).
+ */
+import type { Json, JsonProcess } from './proc';
+import type { Sample } from './stats';
+import type { ChildServer, LoadProcess, RunContext } from './types';
+
+/** Sends a command and waits for the line that carries `key` (or an `error`). */
+export async function ask(
+  proc: JsonProcess,
+  command: Json,
+  key: string,
+  timeoutMs = 120_000,
+): Promise<Json> {
+  proc.send(command);
+  const answer = await proc.next(
+    (m) =>
+      key in m ||
+      (typeof m.error === 'string' && (m.reply === undefined || m.reply === command.cmd)),
+    timeoutMs,
+  );
+  if (typeof answer.error === 'string') {
+    throw new Error(`${proc.label}: ${command.cmd} failed: ${answer.error}`);
+  }
+  return answer;
+}
+
+/** The load generator, started and ready for commands. */
+export async function startClients(ctx: RunContext): Promise<LoadProcess> {
+  const load = ctx.spawnLoad('load/ws-clients.ts');
+  await load.next((m) => m.started === true, 30_000);
+  return load;
+}
+
+/** Stops the load generator (closing its sockets first when it still answers). */
+export async function stopClients(load: LoadProcess): Promise<void> {
+  load.send({ cmd: 'exit' });
+  const timer = setTimeout(() => load.child.kill('SIGKILL'), 10_000);
+  await load.exited;
+  clearTimeout(timer);
+}
+
+/** Memory of a server script after full garbage collections (bytes). */
+export interface ServerMemory {
+  rss: number;
+  /** RSS without the pages of mapped files (see `bench/lib/ws-child.ts`). */
+  rssAnon: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapPhysical: number;
+  external: number;
+}
+
+/** Memory of a server script after full garbage collections (`{"cmd":"memory"}`). */
+export async function serverMemory(server: ChildServer): Promise<ServerMemory> {
+  const answer = await ask(server, { cmd: 'memory' }, 'rss', 30_000);
+  return {
+    rss: answer.rss,
+    rssAnon: answer.rssAnon ?? answer.rss,
+    heapUsed: answer.heapUsed,
+    heapTotal: answer.heapTotal,
+    heapPhysical: answer.heapPhysical ?? answer.heapTotal,
+    external: answer.external,
+  };
+}
+
+/** `ws://…/ws/rooms/<roomId>` of a server (the baseline accepts any path). */
+export const roomUrl = (server: ChildServer, roomId: string) =>
+  `${server.wsUrl}/ws/rooms/${roomId}`;
+
+/** One group of sockets in the load generator: a sender and its receivers. */
+export interface FanoutGroup {
+  name: string;
+  /** Where the sender connects. */
+  senderUrl: string;
+  senderToken: string;
+  /** Receivers connect round-robin over these. */
+  receiverUrls: string[];
+  receiverTokens: string[];
+}
+
+/** Opens the group's sockets (receivers first, then the sender). */
+export async function connectGroup(load: LoadProcess, group: FanoutGroup): Promise<Json> {
+  const receivers = await ask(
+    load,
+    {
+      cmd: 'connect',
+      group: group.name,
+      role: 'receivers',
+      urls: group.receiverUrls,
+      tokens: group.receiverTokens,
+    },
+    'connected',
+  );
+  await ask(
+    load,
+    {
+      cmd: 'connect',
+      group: group.name,
+      role: 'sender',
+      urls: [group.senderUrl],
+      tokens: [group.senderToken],
+    },
+    'connected',
+  );
+  return receivers;
+}
+
+export interface FanoutRun {
+  /** `chat.send` frames a second. */
+  rate: number;
+  durationMs: number;
+  /** How long to wait for stragglers after the last send. */
+  graceMs?: number;
+  /** Characters of message content. */
+  contentBytes?: number;
+}
+
+/**
+ * One measurement window on one group: the p99 of the delivery latency to the last receiver is
+ * the sample's value (ms); `lost` counts messages that did not reach every receiver.
+ */
+export async function fanoutSample(
+  load: LoadProcess,
+  group: string,
+  run: FanoutRun,
+): Promise<Sample> {
+  const result = await ask(
+    load,
+    { cmd: 'run', group, graceMs: 3000, contentBytes: 80, ...run },
+    'run',
+    run.durationMs + 60_000,
+  );
+  if (result.errors > 0)
+    throw new Error(`${group}: the sender got error frames: ${result.firstError}`);
+  const closes = Object.keys(result.closes ?? {}).length;
+  if (closes > 0)
+    throw new Error(`${group}: sockets were closed: ${JSON.stringify(result.closes)}`);
+  return {
+    value: result.p99 as number,
+    p50: result.p50 as number,
+    p99: result.p99 as number,
+    lost: result.lost as number,
+    details: {
+      sent: result.sent,
+      receivers: result.receivers,
+      mean: result.mean,
+      max: result.max,
+    },
+  };
+}
+
+/** The Sample's own numbers for `details`, small enough for latest.json. */
+const brief = (sample: Sample) => ({
+  p50: round(sample.p50),
+  p99: round(sample.p99),
+  lost: sample.lost ?? 0,
+  ...sample.details,
+});
+const round = (value: number | null | undefined) =>
+  typeof value === 'number' ? Math.round(value * 1000) / 1000 : value;
+
+/**
+ * `ws.fanout.<receivers>`: one room with `receivers` members plus a sender on our server
+ * (memory storage) and on the bare `ws` baseline, both started once and kept running; the
+ * windows alternate between them. Value: p99 ms of the delivery to the last receiver.
+ */
+export function fanoutScenario(name: string, receivers: number, minRatio: number) {
+  return {
+    name,
+    unit: 'ms p99',
+    kind: 'latency' as const,
+    minRatio,
+    async run(ctx: RunContext) {
+      const { runPairs } = await import('./stats');
+      const count = ctx.smoke ? Math.min(receivers, 50) : receivers;
+      const rate = 20;
+      const window: FanoutRun = { rate, durationMs: ctx.seconds(3, 10) * 1000 };
+      const ours = await ctx.spawnServer('servers/ws-ours.ts', {
+        BENCH_MEMBERS: String(count + 1),
+      });
+      const baseline = await ctx.spawnServer('servers/ws-baseline.ts');
+      const load = await startClients(ctx);
+      try {
+        const roomId = ours.info.roomId as string;
+        const tokens = ours.info.tokens as string[];
+        const started = Date.now();
+        await connectGroup(load, {
+          name: 'ours',
+          senderUrl: roomUrl(ours, roomId),
+          senderToken: tokens[0]!,
+          receiverUrls: [roomUrl(ours, roomId)],
+          receiverTokens: tokens.slice(1),
+        });
+        await connectGroup(load, {
+          name: 'baseline',
+          senderUrl: roomUrl(baseline, baseline.info.roomId as string),
+          senderToken: 'none',
+          receiverUrls: [roomUrl(baseline, baseline.info.roomId as string)],
+          receiverTokens: tokens.slice(1).map(() => 'none'),
+        });
+        ctx.log(`${count} receivers + 1 sender on each side in ${Date.now() - started} ms`);
+        // Warm both up (JIT, buffers) before anything counts.
+        const warmup: FanoutRun = { rate, durationMs: ctx.seconds(1, 2) * 1000 };
+        await fanoutSample(load, 'ours', warmup);
+        await fanoutSample(load, 'baseline', warmup);
+        const result = await runPairs(ctx, 'lower', {
+          ours: () => fanoutSample(load, 'ours', window),
+          baseline: () => fanoutSample(load, 'baseline', window),
+        });
+        const { samples, ...rest } = result;
+        return {
+          ...rest,
+          details: {
+            receivers: count,
+            rate,
+            windowMs: window.durationMs,
+            baselineLost: samples.baseline.reduce((sum, s) => sum + (s.lost ?? 0), 0),
+            ratios: samples.ratios.map(round),
+            ours: samples.ours.map(brief),
+            baseline: samples.baseline.map(brief),
+          },
+        };
+      } finally {
+        await stopClients(load);
+      }
+    },
+  };
+}

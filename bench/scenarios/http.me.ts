@@ -1,0 +1,39 @@
+import { autocannonPairs, fetchJson } from '../lib/http';
+import type { Scenario } from '../lib/types';
+
+/**
+ * Authenticated `GET /api/v1/users/me` on memory storage (bearer token verified, user loaded,
+ * response serialised by schema) vs a bare Fastify route answering the same JSON bytes.
+ */
+export const scenario: Scenario = {
+  name: 'http.me',
+  unit: 'req/s',
+  kind: 'throughput',
+  minRatio: 0.6,
+  async run(ctx) {
+    const ours = await ctx.spawnServer('servers/ours.ts', {});
+    const token = ours.info.host.token as string;
+    const url = `${ours.url}/api/v1/users/me`;
+    const { text } = await fetchJson(url, { token });
+    const baseline = await ctx.spawnServer('servers/baseline-http.ts', {
+      BENCH_ROUTE: 'me',
+      BENCH_BODY: text,
+    });
+    const same = await fetchJson(`${baseline.url}/api/v1/users/me`);
+    if (same.text !== text) throw new Error('baseline answers another body');
+    const auth = { authorization: `Bearer ${token}` };
+    return autocannonPairs(
+      ctx,
+      'http.me',
+      {
+        ours: { server: ours, load: { url, headers: auth, connections: 32 } },
+        baseline: {
+          server: baseline,
+          load: { url: `${baseline.url}/api/v1/users/me`, headers: auth, connections: 32 },
+        },
+      },
+      ctx.seconds(1.5, 3),
+      ctx.seconds(1, 2),
+    );
+  },
+};

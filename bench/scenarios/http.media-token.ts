@@ -1,0 +1,45 @@
+import { autocannonPairs, fetchJson } from '../lib/http';
+import type { Scenario } from '../lib/types';
+
+/**
+ * `POST /api/v1/rooms/:id/media/token` for an active participant on memory storage (bearer
+ * token, room and participant read, a LiveKit access token signed locally: the LiveKit URL is
+ * a dummy and never contacted) vs a bare Fastify route returning a captured answer.
+ */
+export const scenario: Scenario = {
+  name: 'http.media-token',
+  unit: 'req/s',
+  kind: 'throughput',
+  minRatio: 0.4,
+  async run(ctx) {
+    const ours = await ctx.spawnServer('servers/ours.ts', {
+      BENCH_USERS: '1',
+      BENCH_ROOM: '1',
+      BENCH_LIVEKIT: '1',
+    });
+    const token = ours.info.users[0].token as string;
+    const path = `/api/v1/rooms/${ours.info.roomId}/media/token`;
+    const { text } = await fetchJson(`${ours.url}${path}`, { method: 'POST', token });
+    const baseline = await ctx.spawnServer('servers/baseline-http.ts', {
+      BENCH_ROUTE: 'media-token',
+      BENCH_BODY: text,
+    });
+    await fetchJson(`${baseline.url}${path}`, { method: 'POST' });
+    const load = (url: string) => ({
+      url,
+      method: 'POST' as const,
+      headers: { authorization: `Bearer ${token}` },
+      connections: 32,
+    });
+    return autocannonPairs(
+      ctx,
+      'http.media-token',
+      {
+        ours: { server: ours, load: load(`${ours.url}${path}`) },
+        baseline: { server: baseline, load: load(`${baseline.url}${path}`) },
+      },
+      ctx.seconds(1.5, 3),
+      ctx.seconds(1, 2),
+    );
+  },
+};
