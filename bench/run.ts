@@ -16,6 +16,7 @@ import {
   type ChildServer,
   canPin,
   killAll,
+  type LoadProcess,
   ROOT_DIR,
   spawnLoad,
   spawnServer,
@@ -158,6 +159,7 @@ async function runScenario(name: string, args: Args): Promise<ScenarioRow> {
     minRatio: null as number | null,
   };
   const servers: ChildServer[] = [];
+  const loads: LoadProcess[] = [];
   const log = (msg: string) => process.stderr.write(`[${name}] ${msg}\n`);
   try {
     if (!existsSync(file)) throw new Error(`no scenario module ${file}`);
@@ -180,7 +182,11 @@ async function runScenario(name: string, args: Args): Promise<ScenarioRow> {
         servers.push(server);
         return server;
       },
-      spawnLoad: (script, loadArgs, options) => spawnLoad(script, loadArgs, options),
+      spawnLoad: (script, loadArgs, options) => {
+        const load = spawnLoad(script, loadArgs, options);
+        loads.push(load);
+        return load;
+      },
     };
     const result: ScenarioResult = await scenario.run(ctx);
     const numbers = [result.ours, result.baseline, result.ratio];
@@ -216,7 +222,7 @@ async function runScenario(name: string, args: Args): Promise<ScenarioRow> {
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    await Promise.all(servers.map((server) => server.stop().catch(() => {})));
+    await Promise.all([...loads, ...servers].map((child) => child.stop(2000).catch(() => {})));
   }
 }
 

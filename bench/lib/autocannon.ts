@@ -1,3 +1,4 @@
+import type { LoadProcess } from './proc';
 import type { Sample } from './stats';
 import type { RunContext } from './types';
 
@@ -13,9 +14,9 @@ export interface AutocannonOptions {
   connections?: number;
   /** Default 1. */
   pipelining?: number;
-  /** Seconds (fractions allowed). */
+  /** Seconds; autocannon samples once a second, so this is rounded up to whole seconds. */
   duration: number;
-  /** Load core (default 1). */
+  /** Load core of the worker (default 1); only the first call of a scenario decides. */
   core?: number | null;
 }
 
@@ -33,39 +34,54 @@ export interface AutocannonResult {
   raw: any;
 }
 
-/** Runs the autocannon CLI in its own (pinned) process and reads its `--json` result. */
+const workers = new WeakMap<object, { proc: LoadProcess; ready: Promise<unknown> }>();
+let nextId = 0;
+
+/**
+ * Runs autocannon in the scenario's load process (`lib/autocannon-worker.ts`, started on first
+ * use, pinned to the load core, stopped with the scenario) and reads its result.
+ */
 export async function autocannon(
   ctx: Pick<RunContext, 'spawnLoad'>,
   options: AutocannonOptions,
 ): Promise<AutocannonResult> {
-  const args = [
-    '--json',
-    '--connections',
-    String(options.connections ?? 50),
-    '--pipelining',
-    String(options.pipelining ?? 1),
-    '--duration',
-    String(options.duration),
-    '--method',
-    options.method ?? 'GET',
-  ];
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    args.push('--headers', `${name}=${value}`);
+  let worker = workers.get(ctx);
+  if (!worker) {
+    const proc = ctx.spawnLoad('lib/autocannon-worker.ts', [], {
+      ...(options.core !== undefined && { core: options.core }),
+    });
+    worker = { proc, ready: proc.next((m) => m.ready === true) };
+    workers.set(ctx, worker);
   }
+  await worker.ready;
+  const id = nextId++;
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
   if (options.body !== undefined) {
-    args.push('--headers', 'content-type=application/json');
-    args.push(
-      '--body',
-      typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-    );
+    headers['content-type'] = 'application/json';
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   }
-  if (options.idReplacement) args.push('--idReplacement');
-  args.push(options.url);
-  const proc = ctx.spawnLoad('autocannon', args, {
-    ...(options.core !== undefined && { core: options.core }),
+  worker.proc.send({
+    cmd: 'run',
+    id,
+    options: {
+      url: options.url,
+      method: options.method ?? 'GET',
+      headers,
+      ...(body !== undefined && { body }),
+      connections: options.connections ?? 50,
+      pipelining: options.pipelining ?? 1,
+      duration: Math.max(1, Math.ceil(options.duration - 1e-9)),
+      ...(options.idReplacement && { idReplacement: true }),
+    },
   });
+  const answer = await worker.proc.next(
+    (m) => m.reply === 'run' && m.id === id,
+    Math.max(60_000, options.duration * 1000 * 5),
+  );
+  if (answer.error) throw new Error(`autocannon: ${answer.error}`);
   // biome-ignore lint/suspicious/noExplicitAny: autocannon's raw JSON
-  const raw = await proc.result<any>(Math.max(60_000, options.duration * 1000 * 5));
+  const raw = answer.result as any;
   const ok: number = raw['2xx'] ?? 0;
   return {
     rps: ok / Math.max(raw.duration ?? options.duration, 1e-3),

@@ -1,28 +1,16 @@
 /**
- * A latency probe, run as a load child: `GET <url>` one request at a time, one every
- * `--interval` ms, for `--seconds`, over one keep-alive connection; prints one JSON line
- * `{count, errors, p50, p99, max}` (ms, microsecond resolution).
- *
- * `node --import tsx bench/lib/http-probe.ts --url http://127.0.0.1:3000/health --seconds 3`
+ * A latency probe, run as a long-lived load child: on each `{"cmd":"probe","id":N,"url":…,
+ * "seconds":S,"interval":I}` line of stdin it sends `GET <url>` one request at a time, one every
+ * `interval` ms (default 10), for `seconds`, over one keep-alive connection, and prints
+ * `{"reply":"probe","id":N,"count","errors","p50","p99","max"}` (ms, microsecond resolution).
  */
 import { Agent, request } from 'node:http';
-import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { summarize } from './stats';
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    seconds: { type: 'string', default: '3' },
-    interval: { type: 'string', default: '10' },
-  },
-});
-if (!values.url) throw new Error('--url is required');
-const url = new URL(values.url);
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-const deadline = Date.now() + Number(values.seconds) * 1000;
-const interval = Number(values.interval);
+const emit = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-const once = () =>
+const once = (url: URL, agent: Agent) =>
   new Promise<number>((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = request(url, { agent, method: 'GET' }, (res) => {
@@ -36,18 +24,36 @@ const once = () =>
     req.end();
   });
 
-const latencies: number[] = [];
-let errors = 0;
-while (Date.now() < deadline) {
-  const started = Date.now();
-  try {
-    latencies.push(await once());
-  } catch {
-    errors += 1;
+async function probe(url: URL, seconds: number, interval: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const deadline = Date.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let errors = 0;
+  while (Date.now() < deadline) {
+    const started = Date.now();
+    try {
+      latencies.push(await once(url, agent));
+    } catch {
+      errors += 1;
+    }
+    const wait = interval - (Date.now() - started);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
-  const wait = interval - (Date.now() - started);
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  agent.destroy();
+  return { count: latencies.length, errors, ...summarize(latencies) };
 }
-agent.destroy();
-const { p50, p99, max } = summarize(latencies);
-process.stdout.write(`${JSON.stringify({ count: latencies.length, errors, p50, p99, max })}\n`);
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', async (line) => {
+  let message: { cmd?: string; id?: number; url?: string; seconds?: number; interval?: number };
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (message.cmd !== 'probe' || !message.url) return;
+  const result = await probe(new URL(message.url), message.seconds ?? 3, message.interval ?? 10);
+  emit({ reply: 'probe', id: message.id, ...result });
+});
+lines.on('close', () => process.exit(0));
+emit({ ready: true });

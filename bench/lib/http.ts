@@ -110,3 +110,10 @@ export async function autocannonPairs(
     },
   };
 }
+
+/** Sends `{"cmd":"configure",...}` to a baseline server and waits for its answer. */
+export async function configure(server: ChildServer, settings: object): Promise<void> {
+  server.send({ cmd: 'configure', ...settings });
+  const answer = await server.next((m) => m.reply === 'configure', 10_000);
+  if (answer.error) throw new Error(`configure: ${answer.error}`);
+}

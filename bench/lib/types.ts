@@ -47,7 +47,8 @@ export interface RunContext {
   /**
    * Starts a load generator: a `.ts` script under tsx, or a command (e.g. `autocannon`, found in
    * node_modules/.bin), pinned to the load core (default 1). Read its JSON lines with `next()`,
-   * its final JSON line with `result()`.
+   * its final JSON line with `result()`. Stopped by the harness at the end of the scenario if
+   * it is still running.
    */
   spawnLoad(script: string, args?: string[], options?: SpawnLoadOptions): LoadProcess;
 }

@@ -1,4 +1,4 @@
-import { autocannonPairs, fetchJson } from '../lib/http';
+import { autocannonPairs, configure, fetchJson } from '../lib/http';
 import { createTempDatabase, REDIS_URL } from '../lib/pg';
 import type { Scenario } from '../lib/types';
 
@@ -17,13 +17,20 @@ export const scenario: Scenario = {
   async run(ctx) {
     const db = await createTempDatabase();
     try {
-      const ours = await ctx.spawnServer('servers/ours.ts', {
-        BENCH_STORAGE: 'pg',
-        DATABASE_URL: db.url,
-        BENCH_REDIS_URL: REDIS_URL,
-        BENCH_USERS: '1',
-        BENCH_ROOM: '1',
-      });
+      const [ours, baseline] = await Promise.all([
+        ctx.spawnServer('servers/ours.ts', {
+          BENCH_STORAGE: 'pg',
+          DATABASE_URL: db.url,
+          BENCH_REDIS_URL: REDIS_URL,
+          BENCH_USERS: '1',
+          BENCH_ROOM: '1',
+        }),
+        ctx.spawnServer('servers/baseline-http.ts', {
+          BENCH_ROUTE: 'chat-pg',
+          DATABASE_URL: db.url,
+          BENCH_REDIS_URL: REDIS_URL,
+        }),
+      ]);
       const token = ours.info.users[0].token as string;
       const path = `/api/v1/rooms/${ours.info.roomId}/chat/messages`;
       const { json } = await fetchJson(
@@ -36,15 +43,12 @@ export const scenario: Scenario = {
         senderUserId: string;
         senderDisplayName: string;
       };
-      const baseline = await ctx.spawnServer('servers/baseline-http.ts', {
-        BENCH_ROUTE: 'chat-pg',
-        DATABASE_URL: db.url,
-        BENCH_REDIS_URL: REDIS_URL,
-        BENCH_PARTICIPANT: JSON.stringify({
+      await configure(baseline, {
+        participant: {
           id: message.senderParticipantId,
           userId: message.senderUserId,
           displayName: message.senderDisplayName,
-        }),
+        },
       });
       const load = (url: string) => ({
         url,
@@ -62,7 +66,7 @@ export const scenario: Scenario = {
           ours: { server: ours, load: load(`${ours.url}${path}`) },
           baseline: { server: baseline, load: load(`${baseline.url}${path}`) },
         },
-        ctx.seconds(1.5, 3),
+        ctx.seconds(1, 3),
         // Longer than the other HTTP warm-ups: the connection pools fill, PostgreSQL plans.
         ctx.seconds(2, 3),
       );

@@ -1,4 +1,4 @@
-import { autocannonPairs, fetchJson } from '../lib/http';
+import { autocannonPairs, configure, fetchJson } from '../lib/http';
 import type { Scenario } from '../lib/types';
 
 /**
@@ -11,14 +11,14 @@ export const scenario: Scenario = {
   kind: 'throughput',
   minRatio: 0.6,
   async run(ctx) {
-    const ours = await ctx.spawnServer('servers/ours.ts', {});
+    const [ours, baseline] = await Promise.all([
+      ctx.spawnServer('servers/ours.ts', {}),
+      ctx.spawnServer('servers/baseline-http.ts', { BENCH_ROUTE: 'me' }),
+    ]);
     const token = ours.info.host.token as string;
     const url = `${ours.url}/api/v1/users/me`;
-    const { text } = await fetchJson(url, { token });
-    const baseline = await ctx.spawnServer('servers/baseline-http.ts', {
-      BENCH_ROUTE: 'me',
-      BENCH_BODY: text,
-    });
+    const { text, json } = await fetchJson(url, { token });
+    await configure(baseline, { body: json });
     const same = await fetchJson(`${baseline.url}/api/v1/users/me`);
     if (same.text !== text) throw new Error('baseline answers another body');
     const auth = { authorization: `Bearer ${token}` };
@@ -32,7 +32,7 @@ export const scenario: Scenario = {
           load: { url: `${baseline.url}/api/v1/users/me`, headers: auth, connections: 32 },
         },
       },
-      ctx.seconds(1.5, 3),
+      ctx.seconds(1, 3),
       ctx.seconds(1, 2),
     );
   },

@@ -1,4 +1,4 @@
-import { autocannonPairs, fetchJson } from '../lib/http';
+import { autocannonPairs, configure, fetchJson } from '../lib/http';
 import type { Scenario } from '../lib/types';
 
 /**
@@ -12,18 +12,14 @@ export const scenario: Scenario = {
   kind: 'throughput',
   minRatio: 0.4,
   async run(ctx) {
-    const ours = await ctx.spawnServer('servers/ours.ts', {
-      BENCH_USERS: '1',
-      BENCH_ROOM: '1',
-      BENCH_LIVEKIT: '1',
-    });
+    const [ours, baseline] = await Promise.all([
+      ctx.spawnServer('servers/ours.ts', { BENCH_USERS: '1', BENCH_ROOM: '1', BENCH_LIVEKIT: '1' }),
+      ctx.spawnServer('servers/baseline-http.ts', { BENCH_ROUTE: 'media-token' }),
+    ]);
     const token = ours.info.users[0].token as string;
     const path = `/api/v1/rooms/${ours.info.roomId}/media/token`;
-    const { text } = await fetchJson(`${ours.url}${path}`, { method: 'POST', token });
-    const baseline = await ctx.spawnServer('servers/baseline-http.ts', {
-      BENCH_ROUTE: 'media-token',
-      BENCH_BODY: text,
-    });
+    const { json } = await fetchJson(`${ours.url}${path}`, { method: 'POST', token });
+    await configure(baseline, { body: json });
     await fetchJson(`${baseline.url}${path}`, { method: 'POST' });
     const load = (url: string) => ({
       url,
@@ -38,7 +34,7 @@ export const scenario: Scenario = {
         ours: { server: ours, load: load(`${ours.url}${path}`) },
         baseline: { server: baseline, load: load(`${baseline.url}${path}`) },
       },
-      ctx.seconds(1.5, 3),
+      ctx.seconds(1, 3),
       ctx.seconds(1, 2),
     );
   },

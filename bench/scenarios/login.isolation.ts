@@ -31,15 +31,17 @@ export const scenario: Scenario = {
       BENCH_BCRYPT_COST: '10',
     });
     const { email, password } = server.info.login as { email: string; password: string };
-    const seconds = ctx.seconds(1.5, 4);
+    const seconds = Math.ceil(ctx.seconds(1, 3));
+    const prober = ctx.spawnLoad('lib/http-probe.ts');
+    await prober.next((m) => m.ready === true);
+    let probes = 0;
     const probe = async (): Promise<Probe> => {
-      const proc = ctx.spawnLoad('lib/http-probe.ts', [
-        '--url',
-        `${server.url}/health`,
-        '--seconds',
-        String(seconds),
-      ]);
-      const result = await proc.result<Probe>();
+      const id = probes++;
+      prober.send({ cmd: 'probe', id, url: `${server.url}/health`, seconds });
+      const result = (await prober.next(
+        (m) => m.reply === 'probe' && m.id === id,
+        seconds * 1000 + 30_000,
+      )) as unknown as Probe;
       if (result.errors > 0 || result.count === 0) {
         throw new Error(`/health probe: ${JSON.stringify(result)}`);
       }
@@ -54,7 +56,7 @@ export const scenario: Scenario = {
         duration,
       });
     // Warm-up: a few logins, and the probe's code paths.
-    await logins(ctx.seconds(0.5, 1));
+    await logins(1);
     let responsive = true;
     const loginRates: number[] = [];
     const result = await runPairs(ctx, 'lower', {
@@ -66,7 +68,7 @@ export const scenario: Scenario = {
         const loaded = await probe();
         const storming = await storm;
         // Let the hashes still in flight finish, so that the idle probe finds the server idle.
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await new Promise((resolve) => setTimeout(resolve, 500));
         loginRates.push(storming.rps);
         if (loaded.p99 >= RESPONSIVE_P99_MS) responsive = false;
         ctx.log(

@@ -2,20 +2,24 @@
  * `ws.idle-memory`: resident memory per idle authenticated socket.
  *
  * Two server processes run for the whole scenario: ours (one room whose members are made in
- * storage, memory storage) and the bare `ws` baseline. Each pair of measurements adds a batch of
- * K sockets to each side (authenticated: `ready` received), which then stay open and idle; the
- * server reports its memory after full garbage collections before and after the batch, and the
- * sample is the growth divided by K. Batches only add sockets, so no batch reuses memory freed
- * by another's.
+ * storage, memory storage) and the bare `ws` baseline. Each pair adds a batch of K sockets to
+ * both (authenticated: `ready` received), which then stay open and idle, and each server
+ * reports its memory after full garbage collections once the batch has settled; the sample is
+ * the growth since the previous reading divided by K. Batches only add sockets, so no batch
+ * reuses memory freed by another's.
  *
- * What is counted is the growth of RSS minus the free space of V8's heap (`heapTotal -
- * heapUsed`): a heap with megabytes of free, committed space takes new objects without any RSS
- * growth, which would credit whichever side happened to have more of it. Both processes run
- * without tsx (bundled, see `lib/ws-plain.ts`: tsx's hooks thread gives back megabytes at
- * unpredictable times) and with 1 MiB semi-spaces (V8 otherwise grows its young generation by tens of MiB during a burst of
- * handshakes and gives it back seconds later), and the baseline process first builds our server
- * and the same fixture without serving it (`BENCH_BALLAST_MEMBERS`), so that both have the same
- * heap size and allocator history and the sockets are what differs.
+ * RSS at the scale of a few MiB moves for reasons other than the sockets, so:
+ * - the RSS counted is the anonymous one (`RssAnon`: the kernel of the bench machine reclaims
+ *   and faults back pages of the node binary at any time), minus the free part of V8's resident
+ *   heap (`total_physical_size - heapUsed`: a heap with free space takes new objects without
+ *   any RSS growth, which would credit whichever side had more of it);
+ * - both processes run without tsx (bundled, `lib/ws-plain.ts`: tsx's module-hooks thread is a
+ *   second V8 heap that gives back megabytes at unpredictable times), with 1 MiB semi-spaces,
+ *   and glibc settings that map the transient 64 KiB read buffers on their own;
+ * - readings wait until a burst is `SETTLE_MS` old (V8 gives pages back seconds later);
+ * - the baseline process first builds our server and the same fixture without serving it
+ *   (`BENCH_BALLAST_MEMBERS`), so that both have the same heap size and allocator history.
+ * The details keep the raw RSS, the anonymous RSS and the heap growth per socket of each sample.
  *
  * Ratio = baseline / ours (minimum 0.75). The issue also caps ours at 16 KiB per socket: when the
  * median is over that cap the ratio is reported as 0 (so the run fails), with the ratio to the
@@ -47,7 +51,14 @@ const NODE_FLAGS = ['--max-semi-space-size=1'];
  * After a burst of allocations V8 still gives a page or two back some 3 to 5 s later (whatever
  * the memory reducer says): a reading counts once the burst is this old and two readings agree.
  */
-const SETTLE_MS = 5000;
+const SETTLE_MS = 4000;
+/**
+ * glibc malloc: allocations of 64 KiB and more (the read buffers of sockets, many in flight
+ * during a burst of handshakes) are mapped and unmapped on their own, and free memory at the
+ * top of the heap is given back from 64 KiB on, so that transient buffers leave no resident
+ * pages behind whose amount depends on how the burst interleaved.
+ */
+const MALLOC = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '65536' };
 
 const round = (value: number) => Math.round(value * 100) / 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -139,10 +150,14 @@ export const scenario: Scenario = {
     const sockets = ctx.smoke ? 50 : ctx.quick ? 500 : 1000;
     const members = WARMUP_SOCKETS + sockets * ctx.pairs;
     const [oursServer, baselineServer] = await Promise.all([
-      spawnPlainServer('servers/ws-ours.ts', { BENCH_MEMBERS: String(members) }, NODE_FLAGS),
+      spawnPlainServer(
+        'servers/ws-ours.ts',
+        { BENCH_MEMBERS: String(members), ...MALLOC },
+        NODE_FLAGS,
+      ),
       spawnPlainServer(
         'servers/ws-baseline.ts',
-        { BENCH_BALLAST_MEMBERS: String(members) },
+        { BENCH_BALLAST_MEMBERS: String(members), ...MALLOC },
         NODE_FLAGS,
       ),
     ]);

@@ -3,14 +3,15 @@
  * route, from the same fastify the server uses. A handler returns an object, which Fastify
  * serialises with JSON.stringify on every request.
  *
- * BENCH_ROUTE  me           GET  /api/v1/users/me               returns BENCH_BODY (parsed once)
- *              media-token  POST /api/v1/rooms/:id/media/token  returns BENCH_BODY (parsed once)
+ * BENCH_ROUTE  me           GET  /api/v1/users/me               returns the configured body
+ *              media-token  POST /api/v1/rooms/:id/media/token  returns the configured body
  *              chat-pg      POST /api/v1/rooms/:id/chat/messages: one raw `pg` INSERT of the
  *                           row our storage writes (the seq bumped on the room in the same
  *                           statement), then a Redis PUBLISH of the same event envelope
- * BENCH_BODY   the JSON to answer (me, media-token)
- * For chat-pg: DATABASE_URL, BENCH_REDIS_URL, BENCH_PARTICIPANT (JSON of the sender's
- * participant: id, userId, displayName), BENCH_PG_POOL (default 10, as sequelizeStorage).
+ * BENCH_BODY   the JSON to answer (me, media-token), or later by `{"cmd":"configure","body":…}`
+ * For chat-pg: DATABASE_URL, BENCH_REDIS_URL, BENCH_PG_POOL (default 10, as sequelizeStorage),
+ * and the sender's participant (`{id, userId, displayName}`) in BENCH_PARTICIPANT or by
+ * `{"cmd":"configure","participant":…}`.
  */
 import { randomUUID } from 'node:crypto';
 import { importFromServer } from '../lib/deps';
@@ -23,16 +24,24 @@ const env = process.env;
 const Fastify = await importFromServer<Any>('fastify');
 const app = Fastify({ logger: false });
 const closers: Array<() => Promise<unknown>> = [];
+/** Set before the load by `{"cmd":"configure",...}` (so the server can start with ours). */
+const config: {
+  body: unknown;
+  participant: { id: string; userId: string; displayName: string };
+} = {
+  body: env.BENCH_BODY ? JSON.parse(env.BENCH_BODY) : {},
+  participant: env.BENCH_PARTICIPANT
+    ? JSON.parse(env.BENCH_PARTICIPANT)
+    : { id: '', userId: '', displayName: '' },
+};
 
 switch (env.BENCH_ROUTE) {
   case 'me': {
-    const body = JSON.parse(env.BENCH_BODY ?? '{}');
-    app.get('/api/v1/users/me', async () => body);
+    app.get('/api/v1/users/me', async () => config.body);
     break;
   }
   case 'media-token': {
-    const body = JSON.parse(env.BENCH_BODY ?? '{}');
-    app.post('/api/v1/rooms/:id/media/token', async () => body);
+    app.post('/api/v1/rooms/:id/media/token', async () => config.body);
     break;
   }
   case 'chat-pg': {
@@ -48,11 +57,6 @@ switch (env.BENCH_ROUTE) {
       () => pool.end(),
       async () => redis.disconnect(),
     );
-    const sender = JSON.parse(env.BENCH_PARTICIPANT ?? '{}') as {
-      id: string;
-      userId: string;
-      displayName: string;
-    };
     const insert = `WITH bumped AS (
         UPDATE rooms SET last_chat_seq = last_chat_seq + 1 WHERE id = $2 RETURNING last_chat_seq
       )
@@ -61,6 +65,7 @@ switch (env.BENCH_ROUTE) {
       SELECT $1, $2, bumped.last_chat_seq, $3, $4, $5, 'user', $6, $7, $8 FROM bumped
       RETURNING seq`;
     app.post('/api/v1/rooms/:id/chat/messages', async (request: Any, reply: Any) => {
+      const sender = config.participant;
       const roomId = request.params.id as string;
       const { content, clientMessageId } = request.body as {
         content: string;
@@ -106,6 +111,13 @@ switch (env.BENCH_ROUTE) {
 await app.listen({ port: intEnv('PORT', 0), host: '127.0.0.1' });
 serve({
   port: app.server.address().port,
+  commands: {
+    configure: (message) => {
+      if (message.body !== undefined) config.body = message.body;
+      if (message.participant !== undefined) config.participant = message.participant;
+      return {};
+    },
+  },
   close: async () => {
     await app.close();
     for (const close of closers) await close();
