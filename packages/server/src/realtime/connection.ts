@@ -1,6 +1,7 @@
 import type { RoomEvent } from '@videoconf/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import * as wsModule from 'ws';
 import type { Principal } from '../auth/types';
 import { hear, type Listener } from './audience';
 import type { RoomHub } from './hub';
@@ -38,6 +39,48 @@ export interface ConnectionLimits {
   frameBurst: number;
 }
 
+/** The parts of `ws` that @types/ws does not describe: its frame encoder and a socket's sender. */
+interface FrameEncoder {
+  frame(
+    data: Buffer,
+    options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean },
+  ): Buffer[];
+}
+interface FrameSender {
+  sendFrame(list: Buffer[]): void;
+}
+const { Sender } = wsModule as unknown as { Sender: FrameEncoder };
+
+/**
+ * One server-to-client text frame for every socket of a broadcast: the event's JSON, and the
+ * WebSocket frame that carries it, encoded once by `ws`'s own `Sender.frame()` on first use.
+ * `ws.send()` would encode the text and frame it again for each socket, and hand header and
+ * payload to the socket as two writes; with a thousand sockets in a room that was a fifth of
+ * the time of a fan-out (bench `ws.fanout.1000`, docs/benchmarks.md). Socket.IO broadcasts the
+ * same way (engine.io's `wsPreEncodedFrame`, after ws issue #617).
+ */
+export class Outgoing {
+  private framed: Buffer[] | null = null;
+
+  constructor(readonly text: string) {}
+
+  /** Header and payload in one buffer: final, text, unmasked, no extension. */
+  get frame(): Buffer[] {
+    this.framed ??= [
+      Buffer.concat(
+        Sender.frame(Buffer.from(this.text, 'utf8'), {
+          fin: true,
+          rsv1: false,
+          opcode: 0x1,
+          mask: false,
+          readOnly: false,
+        }),
+      ),
+    ];
+    return this.framed;
+  }
+}
+
 /** The frame chain of a connection with nothing in flight (most of its life). */
 export const IDLE: Promise<void> = Promise.resolve();
 
@@ -70,7 +113,15 @@ export class Connection {
   /** `chat.send` frames refused in a row by the rate limit. */
   chatStrikes = 0;
   /** Room events that arrived while the socket was resuming, delivered once it goes live. */
-  private pending: [RoomEvent, string][] | null = null;
+  private pending: [RoomEvent, Outgoing][] | null = null;
+  /**
+   * `ws`'s sender of this socket when prebuilt frames (`Outgoing.frame`) may be handed to it:
+   * only when no extension was negotiated, so that no frame of a broadcast needs compressing.
+   * Then the sender writes each frame to the TCP socket as it comes, in order with what
+   * `ws.send()`, pings and closes write, and the bytes still count in `ws.bufferedAmount` (the
+   * slow-consumer check). Null otherwise: broadcasts go through `ws.send()`.
+   */
+  private readonly sender: FrameSender | null;
 
   constructor(
     readonly ws: WebSocket,
@@ -83,6 +134,11 @@ export class Connection {
     private readonly onServerClose: (code: number) => void = () => {},
   ) {
     this.frames = new TokenBucket(limits.framesPerSecond, limits.frameBurst);
+    const sender = (ws as unknown as { _sender?: Partial<FrameSender> })._sender;
+    this.sender =
+      ws.extensions === '' && typeof sender?.sendFrame === 'function'
+        ? (sender as FrameSender)
+        : null;
   }
 
   /** The `chat.send` rate limit, made with the first `chat.send` (most sockets only listen). */
@@ -103,13 +159,20 @@ export class Connection {
    * Sends a frame unless the socket is closed or too far behind: then it is closed with 4000
    * and false is returned. Never waits.
    */
-  send(data: string): boolean {
+  send(data: string | Outgoing): boolean {
     if (this.phase === 'closed') return false;
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+    const ws = this.ws;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.close(RESUME, 'too slow: reconnect with since');
       return false;
     }
-    this.ws.send(data);
+    if (typeof data === 'string') {
+      ws.send(data);
+    } else if (this.sender !== null && ws.readyState === ws.OPEN) {
+      this.sender.sendFrame(data.frame);
+    } else {
+      ws.send(data.text);
+    }
     return true;
   }
 
@@ -149,7 +212,7 @@ export class Connection {
    * A room event for this socket: held back while it resumes, else delivered if its audience
    * includes this socket. Returns true when it was sent.
    */
-  deliver(event: RoomEvent, raw: string): boolean {
+  deliver(event: RoomEvent, raw: Outgoing): boolean {
     if (this.phase === 'live') return this.receive(event, raw);
     if (this.phase === 'syncing') {
       this.pending ??= [];
@@ -174,7 +237,7 @@ export class Connection {
     }
   }
 
-  private receive(event: RoomEvent, raw: string): boolean {
+  private receive(event: RoomEvent, raw: Outgoing): boolean {
     const listener = this.listener;
     if (!listener) return false;
     let seq: number | undefined;

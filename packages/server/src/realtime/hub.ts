@@ -4,7 +4,7 @@ import { toPublicMessage } from '../chat/service';
 import type { Metrics } from '../operations/metrics';
 import type { Storage } from '../storage/types';
 import type { EventBus } from './bus';
-import type { Connection } from './connection';
+import { type Connection, Outgoing } from './connection';
 
 /** Messages read from storage per page, when resuming or filling a hole. */
 export const REPLAY_PAGE = 100;
@@ -32,8 +32,8 @@ export interface HubDeps {
  * highest seq it delivered; a `chat.message` at or below it is a duplicate and is dropped, one
  * beyond the next expected seq means events were lost or reordered on the way (another
  * instance published later, a Redis publish failed), so the missing messages are read from
- * storage — the source of truth — and delivered first. Every event is serialised once and the
- * same string goes to every socket that may hear it.
+ * storage — the source of truth — and delivered first. Every event is serialised and framed
+ * once (`Outgoing`), and the same bytes go to every socket that may hear it.
  */
 export class RoomHub {
   readonly connections = new Set<Connection>();
@@ -113,10 +113,11 @@ export class RoomHub {
 
   /** Sends one event to every socket that may hear it; never waits for a socket. */
   broadcast(event: RoomEvent, raw: string): void {
+    const outgoing = new Outgoing(raw);
     let sent = 0;
     for (const connection of this.connections) {
       try {
-        if (connection.deliver(event, raw)) sent += 1;
+        if (connection.deliver(event, outgoing)) sent += 1;
       } catch (error) {
         // One broken socket (or a malformed event from the bus) must not stop the others.
         this.deps.log.warn({ err: error, roomId: this.roomId }, 'event delivery failed');
