@@ -150,10 +150,8 @@ describe.each(storages())('chat over HTTP on %s storage', (_name, storage) => {
     for (let i = 1; i <= 120; i += 1) {
       await app.videoconf.storage.appendMessage({
         roomId,
-        senderParticipantId: null,
-        senderUserId: ada.id,
-        senderDisplayName: 'Ada',
         messageType: 'user',
+        senderUserId: ada.id,
         content: `m${i}`,
         clientMessageId: null,
         now: new Date().toISOString(),

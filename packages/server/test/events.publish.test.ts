@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sendMessage } from '../src/chat/service';
 import type { App } from '../src/http/types';
 import type { ControlMessage } from '../src/realtime/bus';
-import { roomAccess } from '../src/rooms/access';
 import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, signUp, testServer } from './support/app';
 import { storages } from './support/storages';
@@ -572,13 +571,16 @@ describe.each(storages())('chat events on %s storage', (_name, makeStorage) => {
   it('the service publishes for any caller (the gateway sends through it too)', async () => {
     const user = await storage.getUser(ada.id);
     if (!user) throw new Error('ada is stored');
-    const access = await roomAccess(storage, { user, roomId: null }, roomId);
+    const principal = { user, roomId: null };
     const clientMessageId = randomUUID();
-    const first = await sendMessage(app.videoconf, access, { content: 'over ws', clientMessageId });
+    const first = await sendMessage(app.videoconf, principal, roomId, {
+      content: 'over ws',
+      clientMessageId,
+    });
     expect(first.created).toBe(true);
     const [event] = events.expect('chat.message');
     expect(event.data.message).toEqual(first.message);
-    const repeat = await sendMessage(app.videoconf, access, {
+    const repeat = await sendMessage(app.videoconf, principal, roomId, {
       content: 'over ws',
       clientMessageId,
     });

@@ -4,7 +4,7 @@ import { type Model, type ModelStatic, QueryTypes, Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConferenceError } from '../src/errors';
 import { sequelizeStorage } from '../src/storage/sequelize';
-import { MIGRATIONS_TABLE } from '../src/storage/sequelize/migrations';
+import { createMigrator, MIGRATIONS_TABLE } from '../src/storage/sequelize/migrations';
 import { defineModels } from '../src/storage/sequelize/models';
 import type { Storage } from '../src/storage/types';
 import { runStorageConformance } from '../src/testing';
@@ -154,6 +154,7 @@ describe('sequelize storage on PostgreSQL', () => {
       '001-initial',
       '002-livekit-webhooks',
       '003-chat-append',
+      '004-chat-post',
     ]);
     await shared.init();
     const second = sequelizeStorage({ url: database.url });
@@ -182,6 +183,7 @@ describe('sequelize storage on PostgreSQL', () => {
           '001-initial',
           '002-livekit-webhooks',
           '003-chat-append',
+          '004-chat-post',
         ]);
       } finally {
         await check.close();
@@ -190,6 +192,35 @@ describe('sequelize storage on PostgreSQL', () => {
       expect((await instances[0]!.getUser(user.id))?.email).toBe('a@example.com');
     } finally {
       await Promise.all(instances.map((instance) => instance.close()));
+      await fresh.drop();
+    }
+  });
+
+  it('reverts every migration and applies them again', async () => {
+    const fresh = await createTestDatabase();
+    const db = new Sequelize(fresh.url, { logging: false });
+    try {
+      const migrator = createMigrator(db);
+      await migrator.up();
+      const functions = () =>
+        db.query<{ proname: string }>(
+          "SELECT proname FROM pg_proc WHERE proname LIKE 'videoconf_%' ORDER BY proname",
+          { type: QueryTypes.SELECT },
+        );
+      expect(await functions()).toEqual([{ proname: 'videoconf_post_chat_message' }]);
+      // 004 down: 003's function is back, and 003 down then drops it.
+      await migrator.down();
+      expect((await migrator.executed()).map((m) => m.name).at(-1)).toBe('003-chat-append');
+      expect(await functions()).toEqual([{ proname: 'videoconf_append_chat_message' }]);
+      await migrator.down({ to: 0 });
+      expect(await migrator.executed()).toEqual([]);
+      expect(await functions()).toEqual([]);
+      await migrator.up();
+      const storage = sequelizeStorage({ sequelize: db });
+      const user = await storage.createUser({ email: 'again@example.com', displayName: 'Again' });
+      expect(await storage.getUser(user.id)).toMatchObject({ email: 'again@example.com' });
+    } finally {
+      await db.close();
       await fresh.drop();
     }
   });
@@ -213,16 +244,14 @@ describe('sequelize storage on PostgreSQL', () => {
       livekitRoomName: `vc-${randomUUID()}`,
       settings: { ...DEFAULT_ROOM_SETTINGS, chatEnabled: false },
     });
-    const { message } = await first.appendMessage({
+    const posted = {
       roomId: room.id,
-      senderParticipantId: null,
-      senderUserId: user.id,
+      messageType: 'system',
       senderDisplayName: 'Persisted',
-      messageType: 'user',
       content: 'still here',
-      clientMessageId: 'c-1',
       now: '2030-01-01T00:00:00.000Z',
-    });
+    } as const;
+    const { message } = await first.appendMessage({ ...posted, clientMessageId: 'c-1' });
     await first.close();
     await expect(first.ping()).rejects.toThrow();
 
@@ -233,11 +262,7 @@ describe('sequelize storage on PostgreSQL', () => {
       expect(await reopened.getRoom(room.id)).toEqual(room);
       expect(await reopened.getMessage(message.id)).toEqual(message);
       expect(await reopened.lastSeq(room.id)).toBe(1);
-      const next = await reopened.appendMessage({
-        ...message,
-        clientMessageId: 'c-2',
-        now: message.createdAt,
-      });
+      const next = await reopened.appendMessage({ ...posted, clientMessageId: 'c-2' });
       expect(next.message.seq).toBe(2);
     } finally {
       await reopened.close();
@@ -344,10 +369,8 @@ describe('sequelize storage on PostgreSQL', () => {
       await codeOf(
         shared.appendMessage({
           roomId: randomUUID(),
-          senderParticipantId: null,
-          senderUserId: null,
+          messageType: 'system',
           senderDisplayName: 'A',
-          messageType: 'user',
           content: 'x',
           clientMessageId: null,
           now: '2030-01-01T00:00:00.000Z',

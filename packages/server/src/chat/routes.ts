@@ -47,10 +47,15 @@ export async function chatRoutes(app: App) {
       },
     },
     async (request, reply) => {
-      const access = await roomAccess(storage, principalOf(request), request.params.id);
+      // Who may send is decided by the storage in the same step as the send (see sendMessage).
       // A repeated clientMessageId answers 201 with the first message too: a retry after a
       // lost answer looks exactly like the first success.
-      const { message } = await sendMessage(context, access, request.body);
+      const { message } = await sendMessage(
+        context,
+        principalOf(request),
+        request.params.id,
+        request.body,
+      );
       return reply.status(201).send(message);
     },
   );

@@ -5,6 +5,7 @@ import {
   messageLength,
   type Participant,
 } from '@videoconf/protocol';
+import type { Principal } from '../auth/types';
 import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import type { RoomAccess } from '../rooms/access';
@@ -123,28 +124,26 @@ export interface SendInput {
 }
 
 /**
- * Sends a message as the caller's active participant. Checked in this order: content
- * (`VALIDATION_ERROR`), room over (`ROOM_ENDED`), active participant (`NOT_A_PARTICIPANT`, so
- * also kicked, left, waiting and a host who has not joined), chat enabled (`CHAT_DISABLED`).
- * The same `clientMessageId` from the same sender in the room returns the first message with
+ * Sends a message as the caller's active participant in the room. The content is checked here
+ * (`VALIDATION_ERROR`); the rest by the storage, in the one atomic step that appends the
+ * message (`Storage.appendMessage`), in this order: `ROOM_NOT_FOUND`, `ROOM_ENDED`,
+ * `NOT_A_PARTICIPANT` (so also kicked, left, waiting and a host who has not joined),
+ * `CHAT_DISABLED`. A send is one round trip to the storage, with nothing read before it. The
+ * same `clientMessageId` from the same sender in the room returns the first message with
  * `created: false`; only a created message is published (`chat.message`).
  */
 export async function sendMessage(
   deps: ChatDeps,
-  actor: ChatActor,
+  principal: Principal,
+  roomId: string,
   input: SendInput,
   at: string = now(),
 ): Promise<{ message: ChatMessage; created: boolean }> {
   checkContent(input.content);
-  requireOpen(actor.room);
-  const participant = requireActive(actor);
-  requireChatEnabled(actor.room);
   const result = await deps.storage.appendMessage({
-    roomId: actor.room.id,
-    senderParticipantId: participant.id,
-    senderUserId: participant.userId,
-    senderDisplayName: participant.displayName,
+    roomId,
     messageType: 'user',
+    senderUserId: principal.user.id,
     content: input.content,
     clientMessageId: input.clientMessageId ?? null,
     now: at,

@@ -11,7 +11,6 @@ import { ConferenceError, isConferenceError } from '../errors';
 import type { App } from '../http/types';
 import { containsNul } from '../http/validation';
 import type { RealtimeOptions } from '../options';
-import { roomAccess } from '../rooms/access';
 import { isOver } from '../rooms/service';
 import type { ControlMessage } from './bus';
 import { Connection, type ConnectionLimits, IDLE } from './connection';
@@ -423,9 +422,11 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
     }
     try {
       const principal = connection.principal as Principal;
-      const access = await roomAccess(storage, principal, connection.roomId);
-      // The chat feature publishes the `chat.message` event itself, as for REST.
-      const { message } = await sendMessage(context, access, { content, clientMessageId });
+      // The chat feature checks the sender and publishes the `chat.message` event, as for REST.
+      const { message } = await sendMessage(context, principal, connection.roomId, {
+        content,
+        clientMessageId,
+      });
       connection.send(JSON.stringify({ type: 'chat.ack', clientMessageId, message }));
     } catch (error) {
       if (isConferenceError(error)) {

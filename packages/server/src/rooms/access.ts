@@ -30,8 +30,9 @@ export async function roomAccess(
   principal: Principal,
   roomId: string,
 ): Promise<RoomAccess> {
-  const room = await loadRoom(storage, roomId);
-  const participant = await storage.findActiveParticipant(room.id, principal.user.id);
+  const found = await storage.getRoomWithParticipant(roomId, principal.user.id);
+  if (!found) throw new ConferenceError('ROOM_NOT_FOUND');
+  const { room, participant } = found;
   const isHost = room.hostUserId === principal.user.id;
   const isCoHost = participant?.role === 'co_host';
   const isAdmin = principal.user.globalRole === 'technical_admin';

@@ -421,6 +421,13 @@ export function memoryStorage(): Storage {
       return room ? copy(room) : null;
     },
 
+    async getRoomWithParticipant(roomId, userId) {
+      const room = rooms.get(roomId);
+      if (!room) return null;
+      const participant = findActive(roomId, userId);
+      return { room: copy(room), participant: participant ? copy(participant) : null };
+    },
+
     async getRoomByLivekitName(name) {
       for (const room of rooms.values()) if (room.livekitRoomName === name) return copy(room);
       return null;
@@ -697,23 +704,28 @@ export function memoryStorage(): Storage {
 
     async appendMessage(input) {
       const room = requireRoom(input.roomId);
+      if (room.status === 'ended' || room.status === 'cancelled') {
+        throw new ConferenceError('ROOM_ENDED');
+      }
+      let sender: Participant | null = null;
+      let senderDisplayName: string;
+      if (input.messageType === 'user') {
+        sender = findActive(input.roomId, input.senderUserId) ?? null;
+        if (!sender) throw new ConferenceError('NOT_A_PARTICIPANT');
+        if (!room.settings.chatEnabled) throw new ConferenceError('CHAT_DISABLED');
+        senderDisplayName = sender.displayName;
+      } else {
+        senderDisplayName = input.senderDisplayName;
+      }
+      const senderUserId = sender?.userId ?? null;
       const key =
         input.clientMessageId === null
           ? null
-          : clientKey(input.roomId, input.senderUserId, input.clientMessageId);
+          : clientKey(input.roomId, senderUserId, input.clientMessageId);
       if (key !== null) {
         const existingId = messageIdByClientId.get(key);
         const existing = existingId === undefined ? undefined : messages.get(existingId);
         if (existing) return { message: copy(existing.message), created: false };
-      }
-      if (room.status === 'ended' || room.status === 'cancelled') {
-        throw new ConferenceError('ROOM_ENDED');
-      }
-      if (input.senderParticipantId !== null) {
-        const sender = participants.get(input.senderParticipantId);
-        if (!sender || sender.roomId !== input.roomId || sender.leftAt !== null) {
-          throw new ConferenceError('NOT_A_PARTICIPANT');
-        }
       }
       const seq = (roomSeq.get(input.roomId) ?? 0) + 1;
       roomSeq.set(input.roomId, seq);
@@ -721,9 +733,9 @@ export function memoryStorage(): Storage {
         id: randomUUID(),
         roomId: input.roomId,
         seq,
-        senderParticipantId: input.senderParticipantId,
-        senderUserId: input.senderUserId,
-        senderDisplayName: input.senderDisplayName,
+        senderParticipantId: sender?.id ?? null,
+        senderUserId,
+        senderDisplayName,
         messageType: input.messageType,
         content: input.content,
         createdAt: input.now,

@@ -75,6 +75,11 @@ export interface Storage {
   // Rooms
   createRoom(input: NewRoom): Promise<RoomRecord>;
   getRoom(id: string): Promise<RoomRecord | null>;
+  /**
+   * A room and the user's active participant in it (null if none), read together: what every
+   * room route needs of the caller, in one round trip. Null for an unknown room.
+   */
+  getRoomWithParticipant(roomId: string, userId: string): Promise<RoomWithParticipant | null>;
   /** The room whose `livekitRoomName` is `name` (the name LiveKit knows it by), or null. */
   getRoomByLivekitName(name: string): Promise<RoomRecord | null>;
   listRoomsByHost(
@@ -142,11 +147,14 @@ export interface Storage {
 
   // Chat
   /**
-   * Atomically appends a message with the room's next `seq` (1, 2, 3… gap-free). With a
-   * `clientMessageId` already used by the same sender in the room, returns the first message
-   * (`created: false`). In the same atomic step it throws `ROOM_ENDED` for an ended or cancelled
-   * room and `NOT_A_PARTICIPANT` when `senderParticipantId` is not an active participant of the
-   * room, so a send racing a kick or an end never lands.
+   * Atomically appends a message with the room's next `seq` (1, 2, 3… gap-free), under a lock
+   * on the room, so that a send racing a kick, an end or a settings change never lands. In that
+   * one step, in this order: `ROOM_NOT_FOUND` for an unknown room, `ROOM_ENDED` for an ended or
+   * cancelled one; for a user's message `NOT_A_PARTICIPANT` when `senderUserId` has no active
+   * participant in the room (else that participant's id and display name go into the message)
+   * and `CHAT_DISABLED` when the room's chat is off; then, with a `clientMessageId` the same
+   * sender already used in the room, the first message is returned (`created: false`).
+   * Refusals and repeats consume no seq.
    */
   appendMessage(input: NewMessage): Promise<{ message: ChatMessage; created: boolean }>;
   getMessage(id: string): Promise<ChatMessage | null>;
@@ -368,15 +376,30 @@ export interface RedeemResult {
   firstUse: boolean;
 }
 
-export interface NewMessage {
+export interface RoomWithParticipant {
+  room: RoomRecord;
+  participant: Participant | null;
+}
+
+/** A message to append: a user's, sent by their active participant, or the system's. */
+export type NewMessage = NewUserMessage | NewSystemMessage;
+
+interface NewMessageBase {
   roomId: string;
-  senderParticipantId: string | null;
-  senderUserId: string | null;
-  senderDisplayName: string;
-  messageType: 'user' | 'system';
   content: string;
   clientMessageId: string | null;
   now: string;
+}
+
+export interface NewUserMessage extends NewMessageBase {
+  messageType: 'user';
+  senderUserId: string;
+}
+
+/** No participant sends it and the room's `chatEnabled` does not stop it. */
+export interface NewSystemMessage extends NewMessageBase {
+  messageType: 'system';
+  senderDisplayName: string;
 }
 
 export interface MessageQuery {

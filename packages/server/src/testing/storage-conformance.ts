@@ -8,7 +8,9 @@ import type {
   NewRoom,
   NewSession,
   NewStatsSample,
+  NewSystemMessage,
   NewUser,
+  NewUserMessage,
   Storage,
   WebhookEventRecord,
 } from '../storage/types';
@@ -116,12 +118,26 @@ export function runStorageConformance(
         ...input,
       });
 
-    const message = (roomId: string, input: Partial<NewMessage> = {}): NewMessage => ({
+    /** A system message: no sender to set up, for tests about what happens to messages. */
+    const message = (roomId: string, input: Partial<NewSystemMessage> = {}): NewMessage => ({
       roomId,
-      senderParticipantId: null,
-      senderUserId: null,
-      senderDisplayName: 'Ada',
+      messageType: 'system',
+      senderDisplayName: 'System',
+      content: 'hello',
+      clientMessageId: null,
+      now: at(0),
+      ...input,
+    });
+
+    /** A user's message: `senderUserId` must have an active participant in the room. */
+    const userMessage = (
+      roomId: string,
+      senderUserId: string,
+      input: Partial<NewUserMessage> = {},
+    ): NewMessage => ({
+      roomId,
       messageType: 'user',
+      senderUserId,
       content: 'hello',
       clientMessageId: null,
       now: at(0),
@@ -909,6 +925,40 @@ export function runStorageConformance(
         expect(await storage.listActiveParticipants(randomUUID())).toEqual([]);
       });
 
+      it('reads a room with the active participant of a user', async () => {
+        const { host, room } = await makeRoom();
+        const { room: otherRoom } = await makeRoom();
+        const [a, b, c, d] = await makeUsers(4);
+        if (!a || !b || !c || !d) throw new Error('fixture');
+        const pa = (await admit(room.id, a.id)).participant;
+        const pb = (await admit(room.id, b.id)).participant;
+        await storage.leaveParticipant(pb.id, 'left', at(1));
+        const pc = (await admit(room.id, c.id)).participant;
+        await storage.kickParticipant(pc.id, 'spam', at(2));
+        await admit(otherRoom.id, d.id);
+        const stored = await storage.getRoom(room.id);
+        expect(await storage.getRoomWithParticipant(room.id, a.id)).toEqual({
+          room: stored,
+          participant: pa,
+        });
+        // Left, kicked, active elsewhere, never joined: the room without a participant.
+        for (const user of [b, c, d, host]) {
+          expect(await storage.getRoomWithParticipant(room.id, user.id)).toEqual({
+            room: stored,
+            participant: null,
+          });
+        }
+        // Rejoined: the new participant, not the one who left.
+        const again = (await admit(room.id, b.id, { now: at(3) })).participant;
+        expect((await storage.getRoomWithParticipant(room.id, b.id))?.participant).toEqual(again);
+        expect(await storage.getRoomWithParticipant(randomUUID(), a.id)).toBeNull();
+        expect(await storage.getRoomWithParticipant('not-a-uuid', a.id)).toBeNull();
+        expect(await storage.getRoomWithParticipant(room.id, 'not-a-uuid')).toEqual({
+          room: stored,
+          participant: null,
+        });
+      });
+
       it('lets an active participant leave once, then rejoin as a new participant', async () => {
         const { room } = await makeRoom();
         const user = await makeUser();
@@ -1360,15 +1410,9 @@ export function runStorageConformance(
         const { room } = await makeRoom();
         const { room: otherRoom } = await makeRoom();
         const sender = await makeUser();
-        const { participant } = await admit(room.id, sender.id);
+        const { participant } = await admit(room.id, sender.id, { displayName: 'Ada' });
         expect(await storage.lastSeq(room.id)).toBe(0);
-        const input = message(room.id, {
-          senderParticipantId: participant.id,
-          senderUserId: sender.id,
-          senderDisplayName: 'Ada',
-          content: '<b>verbatim</b>',
-          now: at(1),
-        });
+        const input = userMessage(room.id, sender.id, { content: '<b>verbatim</b>', now: at(1) });
         const first = await storage.appendMessage(input);
         expect(first.created).toBe(true);
         expect(first.message).toMatchObject({
@@ -1384,8 +1428,14 @@ export function runStorageConformance(
           deletedAt: null,
         });
         expect(first.message).not.toHaveProperty('clientMessageId');
-        const second = await storage.appendMessage(message(room.id, { messageType: 'system' }));
-        expect(second.message).toMatchObject({ seq: 2, messageType: 'system' });
+        const second = await storage.appendMessage(message(room.id, { senderDisplayName: 'Bot' }));
+        expect(second.message).toMatchObject({
+          seq: 2,
+          messageType: 'system',
+          senderParticipantId: null,
+          senderUserId: null,
+          senderDisplayName: 'Bot',
+        });
         expect((await storage.appendMessage(message(otherRoom.id))).message.seq).toBe(1);
         expect(await storage.lastSeq(room.id)).toBe(2);
         expect(await storage.lastSeq(otherRoom.id)).toBe(1);
@@ -1394,39 +1444,51 @@ export function runStorageConformance(
       });
 
       it('refuses sends to an ended room and from participants who left or were kicked', async () => {
-        const { room } = await makeRoom();
-        const [left, kicked, active] = await makeUsers(3);
-        if (!left || !kicked || !active) throw new Error('fixture');
+        const { host, room } = await makeRoom();
+        const [left, kicked, active, stranger] = await makeUsers(4);
+        if (!left || !kicked || !active || !stranger) throw new Error('fixture');
         const leaver = (await admit(room.id, left.id)).participant;
         const victim = (await admit(room.id, kicked.id)).participant;
-        const speaker = (await admit(room.id, active.id)).participant;
+        await admit(room.id, active.id);
         await storage.leaveParticipant(leaver.id, 'left', at(1));
         await storage.kickParticipant(victim.id, 'spam', at(1));
-        for (const [participant, user] of [
-          [leaver, left],
-          [victim, kicked],
-        ] as const) {
+        // Left, kicked, never joined (the host too, until they join), an id that is no user's.
+        for (const userId of [left.id, kicked.id, stranger.id, host.id, randomUUID(), 'x']) {
           await expectCode(
-            storage.appendMessage(
-              message(room.id, { senderParticipantId: participant.id, senderUserId: user.id }),
-            ),
+            storage.appendMessage(userMessage(room.id, userId)),
             'NOT_A_PARTICIPANT',
           );
         }
-        const sent = await storage.appendMessage(
-          message(room.id, { senderParticipantId: speaker.id, senderUserId: active.id }),
+        await expectCode(
+          storage.appendMessage(userMessage(randomUUID(), active.id)),
+          'ROOM_NOT_FOUND',
         );
+        await expectCode(storage.appendMessage(message('not-a-room')), 'ROOM_NOT_FOUND');
+        const sent = await storage.appendMessage(userMessage(room.id, active.id));
         expect(sent.message.seq).toBe(1);
         await storage.endRoom(room.id, at(2), 'room_ended');
-        await expectCode(
-          storage.appendMessage(
-            message(room.id, { senderParticipantId: speaker.id, senderUserId: active.id }),
-          ),
-          'ROOM_ENDED',
-        );
+        await expectCode(storage.appendMessage(userMessage(room.id, active.id)), 'ROOM_ENDED');
+        await expectCode(storage.appendMessage(userMessage(room.id, stranger.id)), 'ROOM_ENDED');
         await expectCode(storage.appendMessage(message(room.id)), 'ROOM_ENDED');
         // Refused sends consumed no seq.
         expect(await storage.lastSeq(room.id)).toBe(1);
+      });
+
+      it("refuses users' messages while the room's chat is disabled, not system messages", async () => {
+        const { room } = await makeRoom();
+        const user = await makeUser();
+        await admit(room.id, user.id);
+        await storage.updateRoom(room.id, { settings: { ...room.settings, chatEnabled: false } });
+        await expectCode(storage.appendMessage(userMessage(room.id, user.id)), 'CHAT_DISABLED');
+        // Not a participant comes first.
+        const stranger = await makeUser();
+        await expectCode(
+          storage.appendMessage(userMessage(room.id, stranger.id)),
+          'NOT_A_PARTICIPANT',
+        );
+        expect((await storage.appendMessage(message(room.id))).message.seq).toBe(1);
+        await storage.updateRoom(room.id, { settings: { ...room.settings, chatEnabled: true } });
+        expect((await storage.appendMessage(userMessage(room.id, user.id))).message.seq).toBe(2);
       });
 
       it('is idempotent on (room, sender, clientMessageId)', async () => {
@@ -1434,27 +1496,41 @@ export function runStorageConformance(
         const { room: otherRoom } = await makeRoom();
         const [sender, other] = await makeUsers(2);
         if (!sender || !other) throw new Error('fixture');
+        await admit(room.id, sender.id);
+        await admit(room.id, other.id);
+        await admit(otherRoom.id, sender.id);
         const clientMessageId = `c-${randomUUID()}`;
         const first = await storage.appendMessage(
-          message(room.id, { senderUserId: sender.id, clientMessageId, content: 'one' }),
+          userMessage(room.id, sender.id, { clientMessageId, content: 'one' }),
         );
         const again = await storage.appendMessage(
-          message(room.id, { senderUserId: sender.id, clientMessageId, content: 'two' }),
+          userMessage(room.id, sender.id, { clientMessageId, content: 'two' }),
         );
         expect(again).toEqual({ message: first.message, created: false });
         expect(await storage.lastSeq(room.id)).toBe(1);
         const fromOther = await storage.appendMessage(
-          message(room.id, { senderUserId: other.id, clientMessageId }),
+          userMessage(room.id, other.id, { clientMessageId }),
         );
         expect(fromOther).toMatchObject({ created: true, message: { seq: 2 } });
+        const fromSystem = await storage.appendMessage(message(room.id, { clientMessageId }));
+        expect(fromSystem).toMatchObject({ created: true, message: { seq: 3 } });
+        expect(await storage.appendMessage(message(room.id, { clientMessageId }))).toEqual({
+          message: fromSystem.message,
+          created: false,
+        });
         const inOtherRoom = await storage.appendMessage(
-          message(otherRoom.id, { senderUserId: sender.id, clientMessageId }),
+          userMessage(otherRoom.id, sender.id, { clientMessageId }),
         );
         expect(inOtherRoom.created).toBe(true);
+        // A deleted first message is still the answer to a repeat.
+        await storage.softDeleteMessage(first.message.id, at(3));
+        expect(
+          await storage.appendMessage(userMessage(room.id, sender.id, { clientMessageId })),
+        ).toMatchObject({ created: false, message: { id: first.message.id, deletedAt: at(3) } });
         // Without a clientMessageId every call is a new message.
-        await storage.appendMessage(message(room.id, { senderUserId: sender.id }));
-        await storage.appendMessage(message(room.id, { senderUserId: sender.id }));
-        expect(await storage.lastSeq(room.id)).toBe(4);
+        await storage.appendMessage(userMessage(room.id, sender.id));
+        await storage.appendMessage(userMessage(room.id, sender.id));
+        expect(await storage.lastSeq(room.id)).toBe(5);
       });
 
       it('pages through messages by seq, leaving deleted ones out', async () => {
@@ -2064,10 +2140,18 @@ export function runStorageConformance(
 
       race('100 simultaneous messages get seq 1..100 without a gap', async () => {
         const { room } = await makeRoom();
+        const senders = await makeUsers(4);
+        for (const sender of senders) await admit(room.id, sender.id);
+        // From 4 participants and the system, interleaved.
         const results = await Promise.all(
-          Array.from({ length: 100 }, (_, i) =>
-            storage.appendMessage(message(room.id, { content: `m${i}` })),
-          ),
+          Array.from({ length: 100 }, (_, i) => {
+            const sender = senders[i % 5];
+            return storage.appendMessage(
+              sender
+                ? userMessage(room.id, sender.id, { content: `m${i}` })
+                : message(room.id, { content: `m${i}` }),
+            );
+          }),
         );
         const seqs = results.map((r) => r.message.seq).sort((a, b) => a - b);
         expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -2080,10 +2164,11 @@ export function runStorageConformance(
       race('20 simultaneous sends of one clientMessageId store one message', async () => {
         const { room } = await makeRoom();
         const sender = await makeUser();
+        await admit(room.id, sender.id);
         const clientMessageId = `c-${randomUUID()}`;
         const results = await Promise.all(
           Array.from({ length: 20 }, () =>
-            storage.appendMessage(message(room.id, { senderUserId: sender.id, clientMessageId })),
+            storage.appendMessage(userMessage(room.id, sender.id, { clientMessageId })),
           ),
         );
         expect(results.filter((r) => r.created)).toHaveLength(1);

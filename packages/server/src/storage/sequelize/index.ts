@@ -194,20 +194,37 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
       transaction: t,
     });
 
-  /** Every column of a model as its attribute (`"display_name" AS "displayName"`), as finders select. */
-  const columnLists = new Map<ModelStatic<Model>, string>();
-  const columnsOf = (model: ModelStatic<Model>): string => {
-    let list = columnLists.get(model);
+  /**
+   * Every column of a model as its attribute (`"display_name" AS "displayName"`), as finders
+   * select; with `alias`, of that table alias and named `alias.attribute`, for joins.
+   */
+  const columnLists = new Map<string, string>();
+  const columnsOf = (model: ModelStatic<Model>, alias?: string): string => {
+    const key = `${model.tableName} ${alias ?? ''}`;
+    let list = columnLists.get(key);
     if (list === undefined) {
       list = Object.entries(model.getAttributes())
-        .map(
-          ([name, attribute]) =>
-            `"${(attribute as { field?: string }).field ?? name}" AS "${name}"`,
-        )
+        .map(([name, attribute]) => {
+          const field = (attribute as { field?: string }).field ?? name;
+          return alias ? `${alias}."${field}" AS "${alias}.${name}"` : `"${field}" AS "${name}"`;
+        })
         .join(', ');
-      columnLists.set(model, list);
+      columnLists.set(key, list);
     }
     return list;
+  };
+  /** The attributes of `alias` in a joined row (see `columnsOf`), or null when they are all null. */
+  const unprefix = <R extends object>(row: Record<string, unknown>, alias: string): R | null => {
+    const out: Record<string, unknown> = {};
+    const prefix = `${alias}.`;
+    let found = false;
+    for (const key in row) {
+      if (!key.startsWith(prefix)) continue;
+      const value = row[key];
+      if (value !== null) found = true;
+      out[key.slice(prefix.length)] = value;
+    }
+    return found ? (out as R) : null;
   };
   /**
    * One row as a finder's `plain()` gives it, by a raw query: for the reads of every request
@@ -225,19 +242,6 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
       { bind, type: QueryTypes.SELECT },
     );
     return rows[0] ?? null;
-  };
-
-  const findMessageByClientId = async (
-    roomId: string,
-    senderUserId: string | null,
-    clientMessageId: string,
-    t?: Transaction,
-  ) => {
-    const row = await m.ChatMessage.findOne({
-      where: { roomId, senderUserId, clientMessageId },
-      transaction: t,
-    });
-    return row && toMessage(plain(row));
   };
 
   const storage: Storage = {
@@ -480,6 +484,29 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
       if (!isUuid(id)) return null;
       const room = await findRow<RoomRow>(m.Room, 'id = $1', [id]);
       return room && toRoom(room);
+    },
+
+    async getRoomWithParticipant(roomId, userId) {
+      if (!isUuid(roomId)) return null;
+      if (!isUuid(userId)) {
+        const room = await findRow<RoomRow>(m.Room, 'id = $1', [roomId]);
+        return room && { room: toRoom(room), participant: null };
+      }
+      // At most one active participant per user and room (participants_active_key).
+      const [row] = await sequelize.query<Record<string, unknown>>(
+        `SELECT ${columnsOf(m.Room, 'r')}, ${columnsOf(m.Participant, 'p')}
+          FROM "${m.Room.tableName}" r
+          LEFT JOIN "${m.Participant.tableName}" p
+            ON p.room_id = r.id AND p.user_id = $2 AND p.left_at IS NULL
+          WHERE r.id = $1 LIMIT 1`,
+        { bind: [roomId, userId], type: QueryTypes.SELECT },
+      );
+      if (!row) return null;
+      const participant = unprefix<ParticipantRow>(row, 'p');
+      return {
+        room: toRoom(unprefix<RoomRow>(row, 'r')!),
+        participant: participant && toParticipant(participant),
+      };
     },
 
     async getRoomByLivekitName(name) {
@@ -854,51 +881,32 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
 
     async appendMessage(input) {
       if (!isUuid(input.roomId)) throw new ConferenceError('ROOM_NOT_FOUND');
-      const { clientMessageId } = input;
-      if (clientMessageId !== null) {
-        const existing = await findMessageByClientId(
-          input.roomId,
-          input.senderUserId,
-          clientMessageId,
-        );
-        if (existing) return { message: existing, created: false };
-      }
+      const user = input.messageType === 'user';
+      if (user && !isUuid(input.senderUserId)) throw new ConferenceError('NOT_A_PARTICIPANT');
+      const id = randomUUID();
       try {
-        // One statement (migration 003): the room's row lock is held for this round trip only.
+        // One statement (migration 004): the checks, a repeated clientMessageId and the insert,
+        // under the room's row lock, held for this round trip only.
         const [row] = await sequelize.query<AppendedMessageRow>(
-          'SELECT * FROM videoconf_append_chat_message($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          'SELECT * FROM videoconf_post_chat_message($1, $2, $3, $4, $5, $6, $7)',
           {
             bind: [
-              randomUUID(),
+              id,
               input.roomId,
-              input.senderParticipantId,
-              input.senderUserId,
-              input.senderDisplayName,
-              input.messageType,
+              user ? input.senderUserId : null,
+              user ? null : input.senderDisplayName,
               input.content,
-              clientMessageId,
+              input.clientMessageId,
               at(input.now),
             ],
             type: QueryTypes.SELECT,
           },
         );
-        if (!row) throw new Error('videoconf_append_chat_message returned no row');
-        return { message: appendedMessage(row), created: true };
+        if (!row) throw new Error('videoconf_post_chat_message returned no row');
+        return { message: appendedMessage(row), created: row.id === id };
       } catch (error) {
         const refusal = APPEND_REFUSALS[sqlStateOf(error) ?? ''];
         if (refusal) throw new ConferenceError(refusal);
-        // Two sends with one clientMessageId raced: the loser returns the winner's message.
-        if (
-          clientMessageId !== null &&
-          constraintOf(error) === 'chat_messages_client_message_id_key'
-        ) {
-          const existing = await findMessageByClientId(
-            input.roomId,
-            input.senderUserId,
-            clientMessageId,
-          );
-          if (existing) return { message: existing, created: false };
-        }
         throw error;
       }
     },
@@ -1323,10 +1331,14 @@ const toWebhookEvent = (r: WebhookEventRow): WebhookEventRecord => ({
 // Errors.
 
 /** The SQLSTATEs `videoconf_append_chat_message` raises (migration 003). */
-const APPEND_REFUSALS: Record<string, 'ROOM_NOT_FOUND' | 'ROOM_ENDED' | 'NOT_A_PARTICIPANT'> = {
+const APPEND_REFUSALS: Record<
+  string,
+  'ROOM_NOT_FOUND' | 'ROOM_ENDED' | 'NOT_A_PARTICIPANT' | 'CHAT_DISABLED'
+> = {
   VC404: 'ROOM_NOT_FOUND',
   VC410: 'ROOM_ENDED',
   VC403: 'NOT_A_PARTICIPANT',
+  VC423: 'CHAT_DISABLED',
 };
 
 /** A `chat_messages` row as `videoconf_append_chat_message` returns it (column names). */

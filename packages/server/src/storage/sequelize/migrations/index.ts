@@ -3,6 +3,7 @@ import { SequelizeStorage, Umzug } from 'umzug';
 import * as initial from './001-initial';
 import * as livekitWebhooks from './002-livekit-webhooks';
 import * as chatAppend from './003-chat-append';
+import * as chatPost from './004-chat-post';
 
 export interface MigrationContext {
   sequelize: Sequelize;
@@ -16,6 +17,7 @@ export const migrations = [
   { name: '001-initial', ...initial },
   { name: '002-livekit-webhooks', ...livekitWebhooks },
   { name: '003-chat-append', ...chatAppend },
+  { name: '004-chat-post', ...chatPost },
 ];
 
 /** Umzug's record of applied migrations; named so it cannot clash with a host app's `SequelizeMeta`. */
