@@ -14,6 +14,8 @@ export interface AutocannonOptions {
   connections?: number;
   /** Default 1. */
   pipelining?: number;
+  /** Requests a second over all connections (default: as fast as the server answers). */
+  overallRate?: number;
   /** Seconds; autocannon samples once a second, so this is rounded up to whole seconds. */
   duration: number;
   /** Load core of the worker (default 1); only the first call of a scenario decides. */
@@ -71,6 +73,7 @@ export async function autocannon(
       ...(body !== undefined && { body }),
       connections: options.connections ?? 50,
       pipelining: options.pipelining ?? 1,
+      ...(options.overallRate !== undefined && { overallRate: options.overallRate }),
       duration: Math.max(1, Math.ceil(options.duration - 1e-9)),
       ...(options.idReplacement && { idReplacement: true }),
     },

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_DIR } from './proc';
 
-/** `packages/server`. */
-export const SERVER_DIR = join(ROOT_DIR, 'packages', 'server');
+/**
+ * `packages/server`, or BENCH_SERVER_DIR: the `packages/server` of another checkout (built), to
+ * measure another version of the server against the same baselines (before/after a change).
+ */
+export const SERVER_DIR = process.env.BENCH_SERVER_DIR ?? join(ROOT_DIR, 'packages', 'server');
 
 /**
  * `require` as seen from packages/server: the server's dependencies (fastify, pg, ioredis,

@@ -100,7 +100,11 @@ export class JsonProcess {
     live.add(this.child);
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       const text = line.trim();
-      if (!text.startsWith('{')) return;
+      if (!text.startsWith('{')) {
+        // What node itself prints there (`--trace-gc`, say), for BENCH_VERBOSE.
+        if (process.env.BENCH_VERBOSE) process.stderr.write(`[${label}] ${line}\n`);
+        return;
+      }
       try {
         this.messages.push(JSON.parse(text) as Json);
       } catch {

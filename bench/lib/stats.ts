@@ -46,16 +46,22 @@ export function ratioOf(better: Better, ours: number, baseline: number): number 
   return better === 'higher' ? ours / baseline : baseline / ours;
 }
 
-export interface PairSides {
-  ours: (pair: number) => Promise<Sample>;
-  baseline: (pair: number) => Promise<Sample>;
-}
+/**
+ * How a pair is measured: each side on its own, one after the other, or both sides in one
+ * window (`together`), where the load interleaves them message by message.
+ */
+export type PairSides =
+  | {
+      ours: (pair: number) => Promise<Sample>;
+      baseline: (pair: number) => Promise<Sample>;
+    }
+  | { together: (pair: number) => Promise<{ ours: Sample; baseline: Sample }> };
 
 /**
- * Runs `ctx.pairs` interleaved pairs, alternating which side goes first (ours-baseline,
- * baseline-ours, …) so drift of the machine falls on both sides, and reduces them to the
- * contract's result: medians of the raw values, median of the per-pair ratios, our p50/p99
- * (medians), lost summed over all pairs.
+ * Runs `ctx.pairs` pairs and reduces them to the contract's result: medians of the raw values,
+ * median of the per-pair ratios, our p50/p99 (medians), lost summed over all pairs. Sides
+ * measured one after the other alternate which goes first (ours-baseline, baseline-ours, …),
+ * so that drift of the machine falls on both.
  */
 export async function runPairs(
   ctx: RunContext,
@@ -68,7 +74,9 @@ export async function runPairs(
   for (let pair = 0; pair < ctx.pairs; pair++) {
     let o: Sample;
     let b: Sample;
-    if (pair % 2 === 0) {
+    if ('together' in sides) {
+      ({ ours: o, baseline: b } = await sides.together(pair));
+    } else if (pair % 2 === 0) {
       o = await sides.ours(pair);
       b = await sides.baseline(pair);
     } else {

@@ -54,3 +54,9 @@ export function snapshot(message: { file?: unknown }): { file: string } {
   gc();
   return { file: writeHeapSnapshot(typeof message.file === 'string' ? message.file : undefined) };
 }
+
+/** `{"cmd":"cpu"}`: CPU time the process used so far (user + system), in microseconds. */
+export function cpu(): { cpuMicros: number } {
+  const { user, system } = process.cpuUsage();
+  return { cpuMicros: user + system };
+}

@@ -8,12 +8,16 @@
  * - `{"cmd":"connect","group":g,"role":"receivers"|"sender","urls":[…],"tokens":[…]}`: opens a
  *   socket per token (round-robin over `urls`), sends the auth frame of docs/realtime.md and
  *   waits for the first frame (`ready`) → `{"connected":g,"count":n,"ms":…}`;
- * - `{"cmd":"run","group":g,"rate":20,"durationMs":3000,"graceMs":3000,"contentBytes":80}`: the
- *   group's sender sends `chat.send` frames at `rate` a second for `durationMs`; for each
- *   message the time until the LAST receiver of the group got it is recorded →
- *   `{"run":g,"sent":…,"lost":…,"p50":…,"p99":…,"max":…,"mean":…,"errors":…}` (ms; `lost`
- *   counts messages that did not reach every receiver within `graceMs` after the last send);
- * - `{"cmd":"close","group":g}` → `{"closed":g}`; `{"cmd":"exit"}`.
+ * - `{"cmd":"run","groups":[g,…],"rate":20,"durationMs":3000,"graceMs":3000,"contentBytes":80}`:
+ *   the sender of each group sends `chat.send` frames at `rate` a second for `durationMs`, the
+ *   groups taking turns (with two groups, one sends half a period after the other), so that
+ *   whatever else the machine does in that time falls on every group alike; for each message
+ *   the time until the LAST receiver of its group got it is recorded →
+ *   `{"runs":[{"group":g,"sent":…,"lost":…,"p50":…,"p99":…,"max":…,"mean":…,"errors":…},…]}`
+ *   (ms; `lost` counts messages that did not reach every receiver within `graceMs` after the
+ *   last send);
+ * - `{"cmd":"close","group":g}` → `{"closed":g}` (closing handshakes); `{"cmd":"exit"}` drops
+ *   every socket and exits.
  * Failures answer `{"error":"…"}`.
  */
 import { performance } from 'node:perf_hooks';
@@ -40,6 +44,8 @@ interface Run {
   sentAt: Float64Array;
   remaining: Int32Array;
   doneAt: Float64Array;
+  /** When the first receiver got each message. */
+  firstAt: Float64Array;
   completed: number;
   sent: number;
   onComplete: (() => void) | null;
@@ -48,7 +54,8 @@ interface Run {
 const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 const groups = new Map<string, Group>();
-let current: Run | null = null;
+/** The runs being measured, by id (the id is in the content of their messages). */
+const current = new Map<number, Run>();
 let runs = 0;
 const MARK = Buffer.from('"content":"bench:');
 const COLON = 0x3a;
@@ -64,8 +71,7 @@ const group = (name: string): Group => {
 
 /** Reads `bench:<run>:<index>:` out of a frame without parsing the JSON. */
 function onFrame(client: Client, data: Buffer): void {
-  const run = current;
-  if (!run) return;
+  if (current.size === 0) return;
   const at = data.indexOf(MARK);
   if (at < 0) return;
   let position = at + MARK.length;
@@ -74,10 +80,12 @@ function onFrame(client: Client, data: Buffer): void {
   position += 1;
   let index = 0;
   while (data[position] !== COLON) index = index * 10 + data[position++]! - 48;
-  if (runId !== run.id) return;
+  const run = current.get(runId);
+  if (!run) return;
   if (client.runId === runId && index <= client.lastIndex) return;
   client.runId = runId;
   client.lastIndex = index;
+  if (run.remaining[index] === run.receivers) run.firstAt[index] = performance.now();
   const left = --run.remaining[index]!;
   if (left === 0) {
     run.doneAt[index] = performance.now();
@@ -157,79 +165,124 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
 }
 
-async function measure(command: {
-  group: string;
+interface RunCommand {
+  groups: string[];
   rate: number;
   durationMs: number;
   graceMs?: number;
   contentBytes?: number;
-}): Promise<object> {
-  const target = groups.get(command.group);
-  const sender = target?.sender;
-  if (!target || !sender) throw new Error(`group ${command.group} has no sender`);
+}
+
+/** Sends and times the messages of every group of `command`, interleaved. */
+async function measure(command: RunCommand): Promise<object> {
+  if (!Array.isArray(command.groups) || command.groups.length === 0) {
+    throw new Error('run needs groups');
+  }
   const total = Math.max(1, Math.round((command.rate * command.durationMs) / 1000));
   const period = 1000 / command.rate;
-  const run: Run = {
-    id: ++runs,
-    receivers: target.receivers.length,
-    sentAt: new Float64Array(total),
-    remaining: new Int32Array(total).fill(target.receivers.length),
-    doneAt: new Float64Array(total),
-    completed: 0,
-    sent: 0,
-    onComplete: null,
-  };
-  current = run;
-  let errors = 0;
-  let firstError: string | null = null;
-  const onSenderFrame = (data: WebSocket.RawData) => {
-    const text = data.toString();
-    if (text.startsWith('{"type":"error"')) {
-      errors += 1;
-      firstError ??= text.slice(0, 300);
-    }
-  };
-  sender.on('message', onSenderFrame);
   const pad = Math.max(0, (command.contentBytes ?? 80) - 24);
   const padding = 'x'.repeat(pad);
+  const sides = command.groups.map((name, turn) => {
+    const target = groups.get(name);
+    const sender = target?.sender;
+    if (!target || !sender) throw new Error(`group ${name} has no sender`);
+    const run: Run = {
+      id: ++runs,
+      receivers: target.receivers.length,
+      sentAt: new Float64Array(total),
+      remaining: new Int32Array(total).fill(target.receivers.length),
+      doneAt: new Float64Array(total),
+      firstAt: new Float64Array(total),
+      completed: 0,
+      sent: 0,
+      onComplete: null,
+    };
+    const side = {
+      name,
+      target,
+      sender,
+      run,
+      offset: (turn * period) / command.groups.length,
+      errors: 0,
+      firstError: null as string | null,
+      onSenderFrame: (data: WebSocket.RawData) => {
+        const text = data.toString();
+        if (text.startsWith('{"type":"error"')) {
+          side.errors += 1;
+          side.firstError ??= text.slice(0, 300);
+        }
+      },
+    };
+    return side;
+  });
+  for (const side of sides) {
+    current.set(side.run.id, side.run);
+    side.sender.on('message', side.onSenderFrame);
+  }
 
   const started = performance.now();
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const i = run.sent;
-      run.sentAt[i] = performance.now();
-      run.sent += 1;
-      sender.send(
-        `{"type":"chat.send","clientMessageId":"b-${run.id}-${i}","content":"bench:${run.id}:${i}:${padding}"}`,
-      );
-      if (run.sent >= total) {
-        resolve();
-        return;
-      }
-      setTimeout(tick, Math.max(0, started + run.sent * period - performance.now()));
-    };
-    tick();
-  });
-  if (run.completed < run.sent) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, command.graceMs ?? 3000);
-      run.onComplete = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  await Promise.all(
+    sides.map(
+      ({ run, sender, offset }) =>
+        new Promise<void>((resolve) => {
+          const tick = () => {
+            const i = run.sent;
+            run.sentAt[i] = performance.now();
+            run.sent += 1;
+            sender.send(
+              `{"type":"chat.send","clientMessageId":"b-${run.id}-${i}","content":"bench:${run.id}:${i}:${padding}"}`,
+            );
+            if (run.sent >= total) {
+              resolve();
+              return;
+            }
+            setTimeout(tick, Math.max(0, started + offset + run.sent * period - performance.now()));
+          };
+          setTimeout(tick, offset);
+        }),
+    ),
+  );
+  await Promise.all(
+    sides.map(({ run }) =>
+      run.completed < run.sent
+        ? new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, command.graceMs ?? 3000);
+            run.onComplete = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          })
+        : undefined,
+    ),
+  );
+  for (const side of sides) {
+    current.delete(side.run.id);
+    side.sender.off('message', side.onSenderFrame);
   }
-  current = null;
-  sender.off('message', onSenderFrame);
+  return { runs: sides.map(summary) };
+}
 
+function summary(side: {
+  name: string;
+  target: Group;
+  run: Run;
+  errors: number;
+  firstError: string | null;
+}): object {
+  const { run } = side;
   const latencies: number[] = [];
+  const firsts: number[] = [];
   for (let i = 0; i < run.sent; i += 1) {
-    if (run.remaining[i] === 0) latencies.push(run.doneAt[i]! - run.sentAt[i]!);
+    if (run.remaining[i] === 0) {
+      latencies.push(run.doneAt[i]! - run.sentAt[i]!);
+      firsts.push(run.firstAt[i]! - run.sentAt[i]!);
+    }
   }
   latencies.sort((a, b) => a - b);
+  firsts.sort((a, b) => a - b);
   const mean = latencies.reduce((sum, x) => sum + x, 0) / (latencies.length || 1);
   return {
-    run: command.group,
+    group: side.name,
     receivers: run.receivers,
     sent: run.sent,
     lost: run.sent - run.completed,
@@ -237,9 +290,10 @@ async function measure(command: {
     p99: percentile(latencies, 99),
     max: latencies[latencies.length - 1] ?? Number.NaN,
     mean,
-    errors,
-    firstError,
-    closes: target.closes,
+    firstP50: percentile(firsts, 50),
+    errors: side.errors,
+    firstError: side.firstError,
+    closes: side.target.closes,
   };
 }
 
@@ -288,13 +342,17 @@ createInterface({ input: process.stdin }).on('line', (line) => {
           say(await connect(command as never));
           return;
         case 'run':
-          say(await measure(command as never));
+          say(await measure(command as unknown as RunCommand));
           return;
         case 'close':
           say(await close(command.group as string));
           return;
         case 'exit':
-          for (const name of [...groups.keys()]) await close(name);
+          // No closing handshakes: the servers see the sockets drop, which is all they need.
+          for (const target of groups.values()) {
+            for (const client of target.receivers) client.ws.terminate();
+            target.sender?.terminate();
+          }
           say({ exited: true });
           process.exit(0);
           return;

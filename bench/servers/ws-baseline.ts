@@ -10,31 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { importServer } from '../lib/deps';
-import { type BenchApp, createFixture } from '../lib/fixture';
 import { intEnv, serve } from '../lib/serve';
-import { memory, SAMPLE_IDS, snapshot } from '../lib/ws-child';
-
-/**
- * `BENCH_BALLAST_MEMBERS` (for `ws.idle-memory`): before serving, build our server and its
- * fixture as ws-ours.ts does, without listening, and keep them. The process then has the same
- * heap size and allocator history as ours, and the sockets are what differs between the two.
- */
-const ballastMembers = intEnv('BENCH_BALLAST_MEMBERS', 0);
-const ballast: unknown[] = [];
-if (ballastMembers > 0) {
-  const { createConferenceServer } = await importServer();
-  const app = createConferenceServer({
-    logger: false,
-    jwtSecret: 'bench-secret-that-is-at-least-32-bytes-long!',
-    rateLimit: false,
-    docs: false,
-  }) as BenchApp & { videoconf: { tokens: { verifyAccess(token: string): unknown } } };
-  const fixture = await createFixture(app, { users: ballastMembers - 1, room: true });
-  for (const user of [fixture.host, ...fixture.users])
-    app.videoconf.tokens.verifyAccess(user.token);
-  ballast.push(app, fixture);
-}
+import { cpu, memory, SAMPLE_IDS, snapshot } from '../lib/ws-child';
 
 const roomId = randomUUID();
 const server = createServer((_request, response) => {
@@ -93,12 +70,12 @@ server.listen(intEnv('PORT', 0), '127.0.0.1', () => {
   const address = server.address();
   serve({
     port: typeof address === 'object' && address ? address.port : 0,
-    info: { roomId, ballast: ballast.length > 0 },
+    info: { roomId },
     close: async () => {
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise((resolve) => server.close(resolve));
     },
-    commands: { memory: () => memory(), snapshot },
+    commands: { memory: () => memory(), snapshot, cpu },
   });
 });

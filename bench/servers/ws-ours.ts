@@ -17,7 +17,7 @@
 import { importServer } from '../lib/deps';
 import { type BenchApp, createFixture } from '../lib/fixture';
 import { intEnv, serve } from '../lib/serve';
-import { memory, snapshot } from '../lib/ws-child';
+import { cpu, memory, snapshot } from '../lib/ws-child';
 
 interface TokenVerifier {
   verifyAccess(token: string): unknown;
@@ -79,5 +79,5 @@ serve({
     await app.close();
     await storage.close();
   },
-  commands: { memory: () => memory(), snapshot },
+  commands: { memory: () => memory(), snapshot, cpu },
 });

@@ -4,7 +4,6 @@ import type { Principal } from '../auth/types';
 import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
-import { loadRoom } from '../rooms/access';
 import { canShareScreen, type RoomDeps, requireNotOver } from '../rooms/service';
 
 /**
@@ -18,11 +17,12 @@ export async function issueMediaToken(
   principal: Principal,
   roomId: string,
 ): Promise<Static<typeof MediaToken>> {
-  const room = await loadRoom(deps.storage, roomId);
+  const found = await deps.storage.getRoomWithParticipant(roomId, principal.user.id);
+  if (!found) throw new ConferenceError('ROOM_NOT_FOUND');
+  const { room, participant } = found;
   requireNotOver(room);
   const { media } = deps;
   if (!media) throw new ConferenceError('MEDIA_UNAVAILABLE');
-  const participant = await deps.storage.findActiveParticipant(room.id, principal.user.id);
   if (!participant) throw new ConferenceError('NOT_A_PARTICIPANT');
   const moderator = participant.role === 'host' || participant.role === 'co_host';
   const { token, expiresAt } = await media.createToken({
