@@ -60,10 +60,11 @@ async function profiled<T>(
 /**
  * HTTP runs are short (three seconds in a full run), so a full run affords more pairs than the
  * harness default: the median of many short interleaved pairs shrugs off a burst of load from
- * elsewhere on the machine that would spoil one long run. Quick runs keep the default.
+ * elsewhere on the machine that would spoil one long run. Quick runs keep the default, or
+ * `quickPairs` where a scenario needs more to be steady.
  */
-export const httpPairs = (ctx: RunContext): number =>
-  ctx.smoke || ctx.quick ? ctx.pairs : Math.max(ctx.pairs, 9);
+export const httpPairs = (ctx: RunContext, quickPairs = ctx.pairs): number =>
+  ctx.smoke ? ctx.pairs : ctx.quick ? Math.max(ctx.pairs, quickPairs) : Math.max(ctx.pairs, 9);
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -79,6 +80,8 @@ export async function autocannonPairs(
   sides: { ours: HttpSide; baseline: HttpSide },
   seconds: number,
   warmupSeconds: number,
+  /** Pairs of a quick run (default: the harness's). */
+  quickPairs?: number,
 ): Promise<ScenarioResult> {
   // A smoke run only proves that the scenario works: a trickle of load, sparing a CI machine
   // that runs the other tests at the same time.
@@ -99,7 +102,7 @@ export async function autocannonPairs(
     });
   };
   const pairs: PairSides = { ours: run('ours'), baseline: run('baseline') };
-  const result = await runPairs({ ...ctx, pairs: httpPairs(ctx) }, 'higher', pairs);
+  const result = await runPairs({ ...ctx, pairs: httpPairs(ctx, quickPairs) }, 'higher', pairs);
   const { samples, ...rest } = result;
   const cpu = (list: typeof samples.ours) =>
     round(median(list.map((s) => Number(s.details?.cpuUsPerReq))), 1);

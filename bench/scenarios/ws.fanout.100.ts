@@ -9,4 +9,4 @@
 import type { Scenario } from '../lib/types';
 import { fanoutScenario } from '../lib/ws-bench';
 
-export const scenario: Scenario = fanoutScenario('ws.fanout.100', 100, 0.85, 100);
+export const scenario: Scenario = fanoutScenario('ws.fanout.100', 100, 0.85, 100, true);

@@ -52,17 +52,11 @@ async function api(
 
   // helmet's default headers, computed once (see http/security-headers.ts).
   app.addHook('onRequest', securityHeaders);
-  await app.register(cors, {
-    origin: options.cors?.origins.length ? options.cors.origins : false,
-    credentials: true,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    exposedHeaders: [
-      'retry-after',
-      'x-ratelimit-limit',
-      'x-ratelimit-remaining',
-      'x-ratelimit-reset',
-    ],
-  });
+  // Without allowed origins the API is same-origin only: no CORS headers, and preflights get
+  // the 404 that @fastify/cors with `origin: false` would give. Not registering it then saves
+  // its hook on every request.
+  const origins = options.cors?.origins ?? [];
+  if (origins.length > 0) await registerCors(app, origins);
 
   if (options.docs !== false) {
     await app.register(swagger, {
@@ -184,3 +178,17 @@ const plugin: FastifyPluginAsync<ConferencePluginOptions> = async (app, { prefix
 export const conferencePlugin = fp(plugin, { fastify: '5.x', name: '@videoconf/server' });
 
 export type { FastifyInstance };
+
+async function registerCors(app: FastifyInstance, origins: string[]): Promise<void> {
+  await app.register(cors, {
+    origin: origins,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    exposedHeaders: [
+      'retry-after',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
+  });
+}

@@ -100,6 +100,25 @@ describe('operations', () => {
     expect(preflight.statusCode).toBe(204);
   });
 
+  it('answers same-origin only without configured origins: no CORS headers, no preflight', async () => {
+    app = testServer();
+    const res = await app.inject({
+      url: '/health',
+      headers: { origin: 'https://embed.example.com' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/users/me',
+      headers: { origin: 'https://embed.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.statusCode).toBe(404);
+    expect(preflight.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('refuses to start in production without a JWT secret', async () => {
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
