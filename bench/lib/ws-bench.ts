@@ -234,7 +234,11 @@ export function fanoutScenario(
     async run(ctx: RunContext) {
       const { runPairs } = await import('./stats');
       const count = ctx.smoke ? Math.min(receivers, 50) : receivers;
-      const window: FanoutRun = { rate, durationMs: ctx.seconds(3, 6) * 1000 };
+      // Interleaved windows hold both sides: as long as two alternating ones.
+      const window: FanoutRun = {
+        rate,
+        durationMs: ctx.seconds(together ? 3 : 2, 6) * 1000,
+      };
       const [ours, baseline] = await Promise.all([
         ctx.spawnServer('servers/ws-ours.ts', { BENCH_MEMBERS: String(count + 1) }),
         ctx.spawnServer('servers/ws-baseline.ts'),
