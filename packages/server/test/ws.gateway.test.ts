@@ -16,6 +16,7 @@ import {
   listen,
   refusal,
   rest,
+  say,
   TestSocket,
   tokenOf,
   UpgradeRefused,
@@ -440,6 +441,38 @@ describe('in a host application that registered @fastify/websocket itself', () =
       echo.send({ type: 'hello' });
       expect(await echo.next()).toEqual({ type: 'hello' });
       echo.close();
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('broadcasts over compressed sockets when the host turned permessage-deflate on', async () => {
+    const host = Fastify({ logger: false });
+    await host.register(websocket, { options: { perMessageDeflate: { threshold: 0 } } });
+    await host.register(conferencePlugin, { jwtSecret: TEST_SECRET, rateLimit: false });
+    const app = host as unknown as App;
+    try {
+      const base = await listen(app);
+      const [owner, guest] = [await quickUser(app), await quickUser(app)];
+      const roomId = await createRoom(app, owner);
+      await join(app, owner, roomId);
+      await join(app, guest, roomId);
+      const [listener, sender] = [
+        await connect(base, roomId, guest),
+        await connect(base, roomId, owner),
+      ];
+      // The frames of a broadcast are framed once for sockets without an extension; these
+      // negotiated compression, so theirs go through ws.send().
+      expect(listener.socket.ws.extensions).toContain('permessage-deflate');
+      const content = `compressed ${'🎧 '.repeat(300)}`;
+      const posted = await say(app, owner, roomId, content);
+      sender.socket.send({ type: 'chat.send', clientMessageId: 'over-ws', content: 'second' });
+      const first = await listener.socket.until((f) => f.type === 'chat.message');
+      expect(first.data.message).toEqual(posted);
+      const second = await listener.socket.until((f) => f.type === 'chat.message');
+      expect(second.data.message).toMatchObject({ seq: 2, content: 'second' });
+      listener.socket.close();
+      sender.socket.close();
     } finally {
       await host.close();
     }
