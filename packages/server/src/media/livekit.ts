@@ -87,8 +87,14 @@ export function signMediaToken(
 ): { jwt: string; exp: number } {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ttlSeconds;
-  const payload = { ...claimsToJwtPayload(grants), iss: apiKey, exp, nbf: now, sub: identity };
-  const input = `${JWT_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  // The JSON of `{...claims, iss, exp, nbf, sub}`, written as the claims' JSON followed by the
+  // registered claims (no grant is named like one): JSON.stringify of the merged object took
+  // four times as long as that of the claims alone (5 µs against 1 µs a token, bench
+  // `http.media-token`, docs/benchmarks.md).
+  const claims = JSON.stringify(claimsToJwtPayload(grants));
+  const registered = `"iss":${JSON.stringify(apiKey)},"exp":${exp},"nbf":${now},"sub":${JSON.stringify(identity)}}`;
+  const payload = claims === '{}' ? `{${registered}` : `${claims.slice(0, -1)},${registered}`;
+  const input = `${JWT_HEADER}.${Buffer.from(payload).toString('base64url')}`;
   const signature = createHmac('sha256', key).update(input).digest('base64url');
   return { jwt: `${input}.${signature}`, exp };
 }
