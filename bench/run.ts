@@ -21,20 +21,9 @@ import {
   spawnLoad,
   spawnServer,
 } from './lib/proc';
+import { SCENARIOS } from './lib/scenarios';
 import { fmt } from './lib/stats';
 import type { RunContext, Scenario, ScenarioResult, ScenarioRow } from './lib/types';
-
-/** The scenarios, in the order they run. */
-export const SCENARIOS = [
-  'http.me',
-  'http.media-token',
-  'http.chat-send.pg',
-  'ws.fanout.100',
-  'ws.fanout.1000',
-  'ws.idle-memory',
-  'cluster.fanout.100',
-  'login.isolation',
-];
 
 interface Args {
   quick: boolean;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCENARIOS } from '../../../bench/lib/scenarios';
 
 // The benchmark harness (bench/, `pnpm bench`) run for a second or two per scenario, so that it
 // cannot rot: every scenario must start its servers, put load on them and report finite
@@ -61,16 +62,7 @@ describe('bench harness (smoke)', () => {
       };
       expect(report.machine.node).toBe(process.version);
       const names = report.scenarios.map((row) => row.name);
-      expect(names).toEqual([
-        'http.me',
-        'http.media-token',
-        'http.chat-send.pg',
-        'ws.fanout.100',
-        'ws.fanout.1000',
-        'ws.idle-memory',
-        'cluster.fanout.100',
-        'login.isolation',
-      ]);
+      expect(names).toEqual(SCENARIOS);
       for (const row of report.scenarios) {
         const context = `${row.name}: ${JSON.stringify(row)}\n${stdout}\n${stderr}`;
         expect(row.error, context).toBeUndefined();
