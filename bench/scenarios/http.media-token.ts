@@ -34,13 +34,11 @@ export const scenario: Scenario = {
         ours: { server: ours, load: load(`${ours.url}${path}`) },
         baseline: { server: baseline, load: load(`${baseline.url}${path}`) },
       },
-      // Two seconds even in a quick run: its pairs spread the most (0.32 to 0.62 in one quick
-      // run of one-second runs), and a longer run averages a burst of the machine out.
-      ctx.seconds(2, 3),
+      ctx.seconds(1, 3),
       // Warm-up: ours reaches its pace only after a couple of seconds at full load (JIT, heap
       // sizing); with one second, the first pair came out lowest, by up to 40%.
       ctx.seconds(3, 3),
-      // Five pairs, for the same reason: a steadier median.
+      // Five quick pairs: its pairs spread the most (0.30 to 0.79 within one run).
       5,
     );
   },
