@@ -1468,7 +1468,9 @@ export function runStorageConformance(
         expect(sent.message.seq).toBe(1);
         await storage.endRoom(room.id, at(2), 'room_ended');
         await expectCode(storage.appendMessage(userMessage(room.id, active.id)), 'ROOM_ENDED');
-        await expectCode(storage.appendMessage(userMessage(room.id, stranger.id)), 'ROOM_ENDED');
+        for (const userId of [stranger.id, 'x']) {
+          await expectCode(storage.appendMessage(userMessage(room.id, userId)), 'ROOM_ENDED');
+        }
         await expectCode(storage.appendMessage(message(room.id)), 'ROOM_ENDED');
         // Refused sends consumed no seq.
         expect(await storage.lastSeq(room.id)).toBe(1);

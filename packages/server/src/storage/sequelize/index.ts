@@ -882,7 +882,13 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
     async appendMessage(input) {
       if (!isUuid(input.roomId)) throw new ConferenceError('ROOM_NOT_FOUND');
       const user = input.messageType === 'user';
-      if (user && !isUuid(input.senderUserId)) throw new ConferenceError('NOT_A_PARTICIPANT');
+      // An id that is no UUID belongs to nobody: the function then refuses it as it refuses a
+      // stranger, after the room's own refusals.
+      const senderUserId = user
+        ? isUuid(input.senderUserId)
+          ? input.senderUserId
+          : NIL_UUID
+        : null;
       const id = randomUUID();
       try {
         // One statement (migration 004): the checks, a repeated clientMessageId and the insert,
@@ -893,7 +899,7 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
             bind: [
               id,
               input.roomId,
-              user ? input.senderUserId : null,
+              senderUserId,
               user ? null : input.senderDisplayName,
               input.content,
               input.clientMessageId,
@@ -1331,6 +1337,9 @@ const toWebhookEvent = (r: WebhookEventRow): WebhookEventRecord => ({
 // Errors.
 
 /** The SQLSTATEs `videoconf_append_chat_message` raises (migration 003). */
+/** Matches no user: ours are random (version 4) UUIDs. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 const APPEND_REFUSALS: Record<
   string,
   'ROOM_NOT_FOUND' | 'ROOM_ENDED' | 'NOT_A_PARTICIPANT' | 'CHAT_DISABLED'
