@@ -13,9 +13,10 @@ import type { RoomRecord, Storage } from '../storage/types';
 
 /**
  * The rules of chat, shared by the REST routes and the WebSocket gateway (`chat.send`).
- * Every function takes the caller's fresh `RoomAccess` (from `roomAccess()`, read for this
- * action, so a kick or a disabled chat is seen at once) and throws `ConferenceError` with the
- * code of the contract. Nothing here knows Fastify.
+ * Reading, editing and deleting take the caller's fresh `RoomAccess` (from `roomAccess()`, read
+ * for this action, so a kick or a disabled chat is seen at once); sending takes the caller and
+ * the room id, and the storage checks the sender in the same atomic step as the append. Every
+ * function throws `ConferenceError` with the code of the contract. Nothing here knows Fastify.
  *
  * Reading takes the storage; sending, editing and deleting take `ChatDeps` (the storage and the
  * event publisher; `app.videoconf` is one) and publish `chat.message`, `chat.message.updated`
