@@ -1,12 +1,11 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Participant, ParticipantRole } from '@videoconf/protocol';
 import {
-  type ClaimGrants,
-  claimsToJwtPayload,
   RoomServiceClient,
   TrackSource,
   TrackType,
   TwirpError,
+  trackSourceToString,
 } from 'livekit-server-sdk';
 import type { LivekitOptions } from '../options';
 
@@ -53,9 +52,12 @@ export const DEFAULT_MEDIA_TOKEN_TTL = 600;
  */
 export const MEDIA_REQUEST_TIMEOUT = 3;
 
-/** The participant metadata LiveKit hands to every client: `{participantId, role}`. */
+/**
+ * The participant metadata LiveKit hands to every client: the JSON of `{participantId, role}`,
+ * written directly (JSON.stringify of the object cost twice as much, bench `http.media-token`).
+ */
 export const mediaMetadata = (participant: { id: string; role: ParticipantRole }): string =>
-  JSON.stringify({ participantId: participant.id, role: participant.role });
+  `{"participantId":${JSON.stringify(participant.id)},"role":${JSON.stringify(participant.role)}}`;
 
 /** The sources a participant may publish. */
 const publishSources = (canShareScreen: boolean): TrackSource[] =>
@@ -70,33 +72,110 @@ const publishSources = (canShareScreen: boolean): TrackSource[] =>
 
 const JWT_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
 
+/** The JSON of the publish sources as LiveKit's claims name them (through the SDK, once). */
+const SOURCES_JSON = {
+  withScreen: JSON.stringify(publishSources(true).map(trackSourceToString)),
+  withoutScreen: JSON.stringify(publishSources(false).map(trackSourceToString)),
+};
+
 /**
- * Signs a media token as the SDK's `AccessToken.toJwt()` does — the claims (through the SDK's
- * `claimsToJwtPayload`), then `iss` (the API key), `exp` (now + ttl), `nbf` (now) and `sub`
- * (the identity), HS256 — to the byte (test/media.token.test.ts), with a key made once.
- * `toJwt()` signs through jose, which builds a key and a signer for every token: most of the
- * CPU time of `POST /media/token` (bench `http.media-token`, docs/benchmarks.md). Returns
- * `exp` too, so nobody decodes the token again to learn it.
+ * The claims of a media token as JSON: metadata, name and the video grant, every grant
+ * explicit (nothing depends on LiveKit's defaults), in the order `AccessToken` gives them.
+ * Written directly rather than as `JSON.stringify(claimsToJwtPayload(grants))`, which copies
+ * the grants and converts the sources on every token: a third of the signing time (bench
+ * `http.media-token`, docs/benchmarks.md). The bytes are the SDK's (test/media.token.test.ts).
  */
-export function signMediaToken(
+export function mediaTokenClaims({
+  roomName,
+  participant,
+  canShareScreen,
+  roomAdmin,
+}: MediaTokenInput): string {
+  const sources = canShareScreen ? SOURCES_JSON.withScreen : SOURCES_JSON.withoutScreen;
+  return (
+    `{"metadata":${JSON.stringify(mediaMetadata(participant))},` +
+    `"name":${JSON.stringify(participant.displayName)},` +
+    `"video":{"room":${JSON.stringify(roomName)},"roomJoin":true,"canPublish":true,` +
+    `"canSubscribe":true,"canPublishData":true,"canPublishSources":${sources},` +
+    `"canUpdateOwnMetadata":false,"hidden":false,"roomAdmin":${roomAdmin === true}}}`
+  );
+}
+
+const SHA256_BLOCK = 64;
+
+/**
+ * HMAC-SHA256 (RFC 2104) of text, base64url: `H(key ^ opad, H(key ^ ipad, text))`, as two
+ * one-shot `crypto.hash` calls over buffers that hold the padded keys from the start. A
+ * `createHmac` per token creates a Hash object (a native object the garbage collector must
+ * finalise) and keys three digests (each an OpenSSL 3 fetch): with it, signing was a fifth of
+ * the CPU time of `POST /media/token` (bench `http.media-token`, docs/benchmarks.md). The same
+ * bytes as `createHmac` (test/media.token.test.ts).
+ */
+export function hmacSha256(secret: Buffer): (text: string) => string {
+  const key = secret.length > SHA256_BLOCK ? createHash('sha256').update(secret).digest() : secret;
+  const padded = (pad: number, room: number) => {
+    const buffer = Buffer.alloc(SHA256_BLOCK + room);
+    for (let i = 0; i < SHA256_BLOCK; i++) buffer[i] = (key[i] ?? 0) ^ pad;
+    return buffer;
+  };
+  // The inner input: the key ^ ipad, then the text (UTF-8: at most 3 bytes a UTF-16 unit).
+  let inner = padded(0x36, 2048);
+  // The outer input: the key ^ opad, then the inner digest.
+  const outer = padded(0x5c, 32);
+  return (text) => {
+    if (SHA256_BLOCK + text.length * 3 > inner.length) {
+      const grown = Buffer.alloc(SHA256_BLOCK + text.length * 3);
+      inner.copy(grown, 0, 0, SHA256_BLOCK);
+      inner = grown;
+    }
+    const length = SHA256_BLOCK + inner.write(text, SHA256_BLOCK, 'utf8');
+    outer.write(hash('sha256', inner.subarray(0, length), 'binary'), SHA256_BLOCK, 'binary');
+    return hash('sha256', outer, 'base64url');
+  };
+}
+
+/** Signs media tokens for one API key and secret. */
+export type MediaTokenSigner = (
   identity: string,
-  grants: ClaimGrants,
-  apiKey: string,
-  key: KeyObject,
+  claims: string,
   ttlSeconds: number,
-): { jwt: string; exp: number } {
-  const now = Math.floor(Date.now() / 1000);
-  const exp = now + ttlSeconds;
-  // The JSON of `{...claims, iss, exp, nbf, sub}`, written as the claims' JSON followed by the
-  // registered claims (no grant is named like one): JSON.stringify of the merged object took
-  // four times as long as that of the claims alone (5 µs against 1 µs a token, bench
-  // `http.media-token`, docs/benchmarks.md).
-  const claims = JSON.stringify(claimsToJwtPayload(grants));
-  const registered = `"iss":${JSON.stringify(apiKey)},"exp":${exp},"nbf":${now},"sub":${JSON.stringify(identity)}}`;
-  const payload = claims === '{}' ? `{${registered}` : `${claims.slice(0, -1)},${registered}`;
-  const input = `${JWT_HEADER}.${Buffer.from(payload).toString('base64url')}`;
-  const signature = createHmac('sha256', key).update(input).digest('base64url');
-  return { jwt: `${input}.${signature}`, exp };
+) => { jwt: string; exp: number };
+
+/**
+ * Signs a media token as the SDK's `AccessToken.toJwt()` does — the claims (JSON of an
+ * object, see `mediaTokenClaims`), then `iss` (the API key), `exp` (now + ttl), `nbf` (now) and
+ * `sub` (the identity), HS256 — to the byte (test/media.token.test.ts). `toJwt()` signs through
+ * jose, which builds a key and a signer for every token: most of the CPU time of
+ * `POST /media/token` (bench `http.media-token`, docs/benchmarks.md). Returns `exp` too, so
+ * nobody decodes the token again to learn it.
+ */
+export function mediaTokenSigner(apiKey: string, apiSecret: string): MediaTokenSigner {
+  const sign = hmacSha256(Buffer.from(apiSecret, 'utf8'));
+  const issuer = JSON.stringify(apiKey);
+  return (identity, claims, ttlSeconds) => {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + ttlSeconds;
+    // The JSON of `{...claims, iss, exp, nbf, sub}`, written as the claims' JSON followed by
+    // the registered claims (no grant is named like one): JSON.stringify of the merged object
+    // took four times as long as that of the claims alone.
+    const registered = `"iss":${issuer},"exp":${exp},"nbf":${now},"sub":${JSON.stringify(identity)}}`;
+    const payload = claims === '{}' ? `{${registered}` : `${claims.slice(0, -1)},${registered}`;
+    const input = `${JWT_HEADER}.${Buffer.from(payload).toString('base64url')}`;
+    return { jwt: `${input}.${sign(input)}`, exp };
+  };
+}
+
+let lastExpiry = { seconds: Number.NaN, iso: '' };
+
+/**
+ * `new Date(seconds * 1000).toISOString()`, kept for the last second asked: the tokens of one
+ * second all expire in the same second, and formatting the date was a tenth of the signing time.
+ */
+function isoSeconds(seconds: number): string {
+  if (lastExpiry.seconds !== seconds) {
+    lastExpiry = { seconds, iso: new Date(seconds * 1000).toISOString() };
+  }
+  return lastExpiry.iso;
 }
 
 /** The LiveKit media backend: access tokens and RoomService calls. */
@@ -105,33 +184,16 @@ export function livekitMedia(options: LivekitOptions): MediaBackend {
   if (!Number.isInteger(ttl) || ttl < 1) {
     throw new Error('livekit.tokenTtl must be a positive integer (seconds)');
   }
-  const key = createSecretKey(Buffer.from(options.apiSecret, 'utf8'));
+  const sign = mediaTokenSigner(options.apiKey, options.apiSecret);
   const rooms = new RoomServiceClient(options.url, options.apiKey, options.apiSecret, {
     requestTimeout: MEDIA_REQUEST_TIMEOUT,
     failover: false,
   });
   return {
     url: options.url,
-    async createToken({ roomName, participant, canShareScreen, roomAdmin }) {
-      // The claims in the order AccessToken gives them: metadata, name, then the grant.
-      const grants: ClaimGrants = {
-        metadata: mediaMetadata(participant),
-        name: participant.displayName,
-        // Every grant is explicit: nothing depends on LiveKit's defaults.
-        video: {
-          room: roomName,
-          roomJoin: true,
-          canPublish: true,
-          canSubscribe: true,
-          canPublishData: true,
-          canPublishSources: publishSources(canShareScreen),
-          canUpdateOwnMetadata: false,
-          hidden: false,
-          roomAdmin,
-        },
-      };
-      const { jwt, exp } = signMediaToken(participant.userId, grants, options.apiKey, key, ttl);
-      return { token: jwt, expiresAt: new Date(exp * 1000).toISOString() };
+    async createToken(input) {
+      const { jwt, exp } = sign(input.participant.userId, mediaTokenClaims(input), ttl);
+      return { token: jwt, expiresAt: isoSeconds(exp) };
     },
     async removeParticipant(roomName, identity) {
       await rooms.removeParticipant(roomName, identity, {
