@@ -13,6 +13,10 @@ import type { LivekitOptions } from '../options';
 export interface MediaBackend {
   /** The URL clients connect to. */
   readonly url: string;
+  /**
+   * A media access token. `token` must be a JWT (base64url and dots only): the answer of
+   * `POST /media/token` writes it without escaping (media/routes.ts).
+   */
   createToken(input: MediaTokenInput): Promise<{ token: string; expiresAt: string }>;
   /**
    * Disconnects a participant from the media room and revokes the media tokens issued to that
