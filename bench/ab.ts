@@ -11,6 +11,7 @@
  * lower than `pnpm bench`'s (there the bare route, alone on its core, is partly held back by the
  * load generator). How we used it is in docs/benchmarks.md ("What we changed").
  */
+import { resolve } from 'node:path';
 import { autocannon } from './lib/autocannon';
 import { fetchJson } from './lib/http';
 import { type ChildServer, killAll, spawnLoad, spawnServer } from './lib/proc';
@@ -26,7 +27,8 @@ const option = (name: string, fallback: string) => {
 };
 const route = option('--route', 'media-token');
 const rounds = Number.parseInt(option('--rounds', '8'), 10);
-const dirs = args;
+// Absolute: the servers run from another working directory.
+const dirs = args.map((dir) => resolve(dir));
 if (dirs.length === 0 || (route !== 'media-token' && route !== 'me')) {
   console.error('usage: bench/ab.ts [--route media-token|me] [--rounds N] <server dir>...');
   process.exit(2);
@@ -57,16 +59,16 @@ try {
   const first = target(builds[0]!);
   const { json } = await fetchJson(first.url, {
     method: first.method ?? 'GET',
-    token: first.headers.authorization.slice('Bearer '.length),
+    token: builds[0]!.info.users[0].token as string,
   });
   const bare = await spawnServer('servers/baseline-http.ts', {
     BENCH_ROUTE: route,
     BENCH_BODY: JSON.stringify(json),
   });
-  const path = new URL(first.url).pathname;
+  // The bare route answers any room id: the first build's path as it is.
   const loads = [
     ...builds.map(target),
-    { ...first, url: `${bare.url}${path.replace(String(builds[0]!.info.roomId), 'x')}` },
+    { ...first, url: `${bare.url}${new URL(first.url).pathname}` },
   ];
   const names = [...dirs, 'bare Fastify route'];
   // One autocannon process (on the load core) per server: a worker answers one run at a time.

@@ -80,7 +80,6 @@ export class RequestDurations {
   readonly help = 'HTTP request latency by route and status';
   readonly type = 'histogram' as const;
   readonly aggregator = 'sum' as const;
-  readonly labelNames = ['method', 'route', 'status_code'];
   readonly #series = new Map<string, DurationSeries>();
 
   observe(method: string, route: string, statusCode: number, seconds: number): void {
