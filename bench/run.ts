@@ -166,8 +166,8 @@ async function runScenario(name: string, args: Args): Promise<ScenarioRow> {
       log,
       seconds: (quick, full, floor = 0.25) =>
         Math.max(floor, (args.quick ? quick : full) * args.durationScale),
-      spawnServer: async (script, env, core) => {
-        const server = await spawnServer(script, env, core);
+      spawnServer: async (script, env, core, flags) => {
+        const server = await spawnServer(script, env, core, flags);
         servers.push(server);
         return server;
       },

@@ -231,14 +231,18 @@ export interface ChildServer extends JsonProcess {
   readonly wsUrl: string;
 }
 
-/** Starts a server script and waits for its `{"ready":true,"port":N}` line. */
+/**
+ * Starts a server script and waits for its `{"ready":true,"port":N}` line. `flags` are node
+ * flags of this server (BENCH_NODE_FLAGS come after them).
+ */
 export async function spawnServer(
   script: string,
   env: Record<string, string> = {},
   core: number | null = SERVER_CORE,
+  flags: string[] = [],
   timeoutMs = 60_000,
 ): Promise<ChildServer> {
-  const [cmd, argv] = command(script, [], core, nodeFlags());
+  const [cmd, argv] = command(script, [], core, [...flags, ...nodeFlags()]);
   const proc = new JsonProcess(script, cmd, argv, env);
   try {
     const info = await proc.next((m) => m.ready === true, timeoutMs);

@@ -34,15 +34,16 @@ export interface RunContext {
    */
   seconds(quick: number, full: number, floor?: number): number;
   /**
-   * Starts `node --import tsx <script>` (a path relative to `bench/`, or absolute) pinned to
-   * `core` (default 0, the server core; `null` = not pinned) and resolves when it printed its
-   * `{"ready":true,"port":N,...}` line. Stopped by the harness at the end of the scenario if
-   * the scenario did not stop it.
+   * Starts `node <flags> --import tsx <script>` (a path relative to `bench/`, or absolute)
+   * pinned to `core` (default 0, the server core; `null` = not pinned) and resolves when it
+   * printed its `{"ready":true,"port":N,...}` line. Stopped by the harness at the end of the
+   * scenario if the scenario did not stop it.
    */
   spawnServer(
     script: string,
     env?: Record<string, string>,
     core?: number | null,
+    flags?: string[],
   ): Promise<ChildServer>;
   /**
    * Starts a load generator: a `.ts` script under tsx, or a command (e.g. `autocannon`, found in

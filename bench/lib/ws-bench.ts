@@ -207,25 +207,30 @@ export const round = (value: number | null | undefined) =>
   typeof value === 'number' ? Math.round(value * 1000) / 1000 : value;
 
 /**
- * `ws.fanout.<receivers>`: one room with `receivers` members plus a sender on our server
- * (memory storage) and on the bare `ws` baseline, both started once and kept running; the
- * windows alternate between them. Value: p99 ms of the delivery to the last receiver.
- *
- * `rate` (messages a second) sets how many messages a window holds: a p99 means something only
- * over a few hundred of them (of 40, it is the slowest one, and the ratio of two such maxima is
- * noise), while a message must still reach the last receiver before the next one is sent.
- * `together`: both sides in each window, interleaved (`togetherPair`); otherwise a window for
- * each, one after the other. With a thousand receivers on each side the one load process
- * cannot take both at once without its own queue deciding the tail, and a stall of the machine
- * is small next to the fan-out itself: there the windows alternate.
+ * Node flags of both servers of the `ws.fanout.*` scenarios: the same young generation for ours
+ * and the baseline. V8 sizes a process's semi-spaces by its history and does not shrink them
+ * back: the baseline's stay at 4 MiB (it allocates 3.4 MB between scavenges), ours grow to
+ * 16 MiB while the fixture creates its users at start (`--trace-gc-nvp`: 16 MB are allocated
+ * between scavenges before the server is ready, before any socket connects). A scavenge copies what survives, and ours keeps every chat
+ * message (memory storage): 130 KB survive a scavenge at 16 MiB and pause ours 1–2.5 ms, against
+ * 34 KB and 0.65–0.75 ms at 4 MiB. With 100 receivers the p99 is made of those pauses (the
+ * median delivery takes 0.75 ms): quick runs gave 0.84, 0.88, 0.98 and 0.87 with the sizes V8
+ * chose, 0.98 and 0.99 with both at 4 MiB, 0.94 and 0.99 at 8 MiB.
  */
-export function fanoutScenario(
-  name: string,
-  receivers: number,
-  minRatio: number,
-  rate: number,
-  together: boolean,
-) {
+export const FANOUT_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+/**
+ * `ws.fanout.<receivers>`: one room with `receivers` members plus a sender on our server
+ * (memory storage) and on the bare `ws` baseline, both started once and kept running, both
+ * measured in each window with their messages interleaved (`togetherPair`). Value: p99 ms of the
+ * delivery to the last receiver.
+ *
+ * `rate` (messages a second per side) sets how many messages a window holds. The p99 of a
+ * window of at most 100 messages is its slowest one, and the ratio of two such maxima is noise
+ * (alternating windows of 40 messages gave pairs from 0.52 to 1.93): a window must hold well
+ * over 100 messages a side, as a quick one of 3 s does from 34 a second.
+ */
+export function fanoutScenario(name: string, receivers: number, minRatio: number, rate: number) {
   return {
     name,
     unit: 'ms p99',
@@ -234,14 +239,15 @@ export function fanoutScenario(
     async run(ctx: RunContext) {
       const { runPairs } = await import('./stats');
       const count = ctx.smoke ? Math.min(receivers, 50) : receivers;
-      // Interleaved windows hold both sides: as long as two alternating ones.
-      const window: FanoutRun = {
-        rate,
-        durationMs: ctx.seconds(together ? 3 : 2, 6) * 1000,
-      };
+      const window: FanoutRun = { rate, durationMs: ctx.seconds(3, 6) * 1000 };
       const [ours, baseline] = await Promise.all([
-        ctx.spawnServer('servers/ws-ours.ts', { BENCH_MEMBERS: String(count + 1) }),
-        ctx.spawnServer('servers/ws-baseline.ts'),
+        ctx.spawnServer(
+          'servers/ws-ours.ts',
+          { BENCH_MEMBERS: String(count + 1) },
+          undefined,
+          FANOUT_NODE_FLAGS,
+        ),
+        ctx.spawnServer('servers/ws-baseline.ts', {}, undefined, FANOUT_NODE_FLAGS),
       ]);
       const load = await startClients(ctx);
       try {
@@ -263,23 +269,18 @@ export function fanoutScenario(
           receiverTokens: tokens.slice(1).map(() => 'none'),
         });
         ctx.log(`${count} receivers + 1 sender on each side in ${Date.now() - started} ms`);
-        // Warm both up (JIT, buffers) before anything counts.
+        // Warm both up (JIT, buffers, heap sizing) before anything counts: after half a second at
+        // 300 a second, the first pair had the highest p99 of both sides in four quick runs of four.
         const oursSide = { name: 'ours', servers: [ours] };
         const baselineSide = { name: 'baseline', servers: [baseline] };
-        const warmup: FanoutRun = { rate, durationMs: ctx.seconds(0.5, 1) * 1000 };
+        const warmup: FanoutRun = { rate, durationMs: ctx.seconds(1.5, 2) * 1000 };
         await fanoutSamples(load, [oursSide, baselineSide], warmup);
-        const alone = (side: typeof oursSide) => async () =>
-          (await fanoutSamples(load, [side], window))[0]!;
-        // Interleaved windows cost one window a pair: a quick run affords five, for a steadier
-        // median (the pairs of one quick run spread from 0.57 to 1.45).
-        const pairs = together && ctx.quick && !ctx.smoke ? Math.max(ctx.pairs, 5) : ctx.pairs;
-        const result = await runPairs(
-          { ...ctx, pairs },
-          'lower',
-          together
-            ? { together: togetherPair(load, oursSide, baselineSide, window) }
-            : { ours: alone(oursSide), baseline: alone(baselineSide) },
-        );
+        // An interleaved window costs one window a pair: a quick run affords five, for a
+        // steadier median.
+        const pairs = ctx.quick && !ctx.smoke ? Math.max(ctx.pairs, 5) : ctx.pairs;
+        const result = await runPairs({ ...ctx, pairs }, 'lower', {
+          together: togetherPair(load, oursSide, baselineSide, window),
+        });
         const { samples, ...rest } = result;
         return {
           ...rest,
