@@ -211,11 +211,12 @@ export const round = (value: number | null | undefined) =>
  * and the baseline. V8 sizes a process's semi-spaces by its history and does not shrink them
  * back: the baseline's stay at 4 MiB (it allocates 3.4 MB between scavenges), ours grow to
  * 16 MiB while the fixture creates its users at start (`--trace-gc-nvp`: 16 MB are allocated
- * between scavenges before the server is ready, before any socket connects). A scavenge copies what survives, and ours keeps every chat
- * message (memory storage): 130 KB survive a scavenge at 16 MiB and pause ours 1–2.5 ms, against
- * 34 KB and 0.65–0.75 ms at 4 MiB. With 100 receivers the p99 is made of those pauses (the
- * median delivery takes 0.75 ms): quick runs gave 0.84, 0.88, 0.98 and 0.87 with the sizes V8
- * chose, 0.98 and 0.99 with both at 4 MiB, 0.94 and 0.99 at 8 MiB.
+ * between scavenges before the server is ready, before any socket connects). A scavenge copies
+ * what survives, and ours keeps every chat message (memory storage): 130 KB survive a scavenge
+ * at 16 MiB and pause ours 1–2.5 ms, against 34 KB and 0.65–0.75 ms at 4 MiB. With 100
+ * receivers the p99 is made of those pauses (the median delivery takes 0.75 ms): quick runs
+ * gave 0.84, 0.88, 0.98 and 0.87 with the sizes V8 chose, 0.98 and 0.99 with both at 4 MiB,
+ * 0.94 and 0.99 at 8 MiB.
  */
 export const FANOUT_NODE_FLAGS = ['--max-semi-space-size=4'];
 
