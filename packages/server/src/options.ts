@@ -29,6 +29,14 @@ export interface RateLimitSettings {
    * Default false; `videoconf serve` turns it on unless `NODE_ENV=production`.
    */
   exemptLoopback?: boolean;
+  /**
+   * Failed logins one account accepts per window, whatever the IP, before further logins to it
+   * answer 429. A client (IP) that logged in to the account has a budget of its own for it, so
+   * an attack does not lock the owner out. Default 10.
+   */
+  loginFailuresPerAccount?: number;
+  /** The window of `loginFailuresPerAccount`, in seconds. Default 900 (15 minutes). */
+  loginFailureWindowSeconds?: number;
 }
 
 /** Tuning of the WebSocket gateway (`/ws/rooms/:id`); the defaults suit production. */

@@ -8,12 +8,14 @@ import {
   UserResponse,
 } from '@videoconf/protocol';
 import type { FastifyRequest } from 'fastify';
-import { ConferenceError } from '../errors';
+import { ConferenceError, isConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
 import { toUser } from '../http/serialize';
 import type { App } from '../http/types';
+import { loginThrottleOf } from '../rate-limit/index';
+import { normalizeEmail } from './password';
 import { hashToken } from './tokens';
-import type { PasswordFlows } from './types';
+import type { LoginResult, PasswordFlows } from './types';
 
 const clientInfo = (request: FastifyRequest) => ({
   ip: request.ip ?? null,
@@ -55,8 +57,21 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
         response: { 200: LoginResponse, ...errorResponses },
       },
     },
-    async (request) => {
-      const result = await flows.login({ ...request.body, ...clientInfo(request) });
+    async (request, reply) => {
+      const attempt = await loginThrottleOf(app.videoconf)?.begin(
+        request,
+        reply,
+        normalizeEmail(request.body.email),
+      );
+      let result: LoginResult;
+      try {
+        result = await flows.login({ ...request.body, ...clientInfo(request) });
+      } catch (error) {
+        const failed = isConferenceError(error) && error.code === 'INVALID_CREDENTIALS';
+        await attempt?.settle(failed ? 'failure' : 'error');
+        throw error;
+      }
+      await attempt?.settle('success');
       return { ...result, user: toUser(result.user) };
     },
   );

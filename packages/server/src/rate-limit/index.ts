@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import type { App } from '../http/types';
+import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, loginThrottle } from './accounts';
 
 /** The limits that apply when `rateLimit` names none. */
 export const RATE_LIMIT_DEFAULTS = {
@@ -106,6 +107,21 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     ...(redis && { store: redisStore(redis, RATE_LIMIT_NAMESPACE, app.log) }),
   });
 
+  logins.set(
+    context,
+    loginThrottle(
+      {
+        max: limits.loginFailuresPerAccount ?? LOGIN_THROTTLE_DEFAULTS.loginFailuresPerAccount,
+        windowMs:
+          (limits.loginFailureWindowSeconds ?? LOGIN_THROTTLE_DEFAULTS.loginFailureWindowSeconds) *
+          1000,
+      },
+      redis,
+      app.log,
+      RATE_LIMIT_NAMESPACE,
+    ),
+  );
+
   const rules = ruleLimiter(app, context);
   await rules.reload();
   reloaders.set(context, rules.reload);
@@ -118,11 +134,17 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
   app.addHook('onClose', async () => {
     clearInterval(timer);
     reloaders.delete(context);
+    logins.delete(context);
   });
   app.addHook('onRequest', rules.check);
 }
 
 const reloaders = new WeakMap<ConferenceContext, () => Promise<void>>();
+const logins = new WeakMap<ConferenceContext, LoginThrottle>();
+
+/** The per-account login throttle (`./accounts`); null when limits are off. */
+export const loginThrottleOf = (context: ConferenceContext): LoginThrottle | null =>
+  logins.get(context) ?? null;
 
 /** Re-reads the rate-limit rules now (after an admin change); a no-op when limits are off. */
 export async function reloadRateLimitRules(context: ConferenceContext): Promise<void> {
