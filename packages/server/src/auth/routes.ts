@@ -13,6 +13,7 @@ import { errorResponses } from '../http/schemas';
 import { toUser } from '../http/serialize';
 import type { App } from '../http/types';
 import { loginThrottleOf } from '../rate-limit/index';
+import { noStore } from './no-store';
 import { normalizeEmail } from './password';
 import { hashToken } from './tokens';
 import type { LoginResult, PasswordFlows } from './types';
@@ -32,6 +33,7 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
     '/auth/register',
     {
       config,
+      onSend: noStore,
       schema: {
         tags: ['auth'],
         body: RegisterBody,
@@ -51,6 +53,7 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
     '/auth/login',
     {
       config,
+      onSend: noStore,
       schema: {
         tags: ['auth'],
         body: LoginBody,
@@ -80,6 +83,7 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
     '/auth/refresh',
     {
       config,
+      onSend: noStore,
       schema: {
         tags: ['auth'],
         body: RefreshTokenBody,
@@ -93,6 +97,7 @@ export async function authRoutes(app: App, { flows }: { flows: PasswordFlows }) 
     '/auth/logout',
     {
       config,
+      onSend: noStore,
       schema: {
         tags: ['auth'],
         body: RefreshTokenBody,

@@ -9,6 +9,7 @@ import {
   RedeemInviteBody,
   RedeemInviteResponse,
 } from '@videoconf/protocol';
+import { noStore } from '../auth/no-store';
 import { errorResponses } from '../http/schemas';
 import { toRoom, toUser } from '../http/serialize';
 import { type App, principalOf } from '../http/types';
@@ -31,6 +32,7 @@ export async function inviteRoutes(app: App) {
   app.post(
     '/rooms/:id/invite',
     {
+      onSend: noStore,
       schema: {
         tags,
         params: IdParams,
@@ -58,7 +60,10 @@ export async function inviteRoutes(app: App) {
 
   app.get(
     '/rooms/:id/invites',
-    { schema: { tags, params: IdParams, response: { 200: ItemList(Invite), ...errorResponses } } },
+    {
+      onSend: noStore,
+      schema: { tags, params: IdParams, response: { 200: ItemList(Invite), ...errorResponses } },
+    },
     async (request) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
       requireModerator(access);
@@ -92,6 +97,7 @@ export async function inviteRoutes(app: App) {
     '/invites/:token/redeem',
     {
       config: { auth: 'optional', rateLimitGroup: 'credentials' },
+      onSend: noStore,
       schema: {
         tags,
         security: [{}, { bearer: [] }],

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { IdParams, MediaToken } from '@videoconf/protocol';
+import { noStore } from '../auth/no-store';
 import type { Principal } from '../auth/types';
 import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
@@ -51,6 +52,7 @@ export async function mediaRoutes(app: App) {
   app.post(
     '/rooms/:id/media/token',
     {
+      onSend: noStore,
       schema: {
         tags: ['media'],
         params: IdParams,
