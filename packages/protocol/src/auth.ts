@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { DisplayName } from './names';
 import { User } from './users';
 
 export const Email = Type.String({
@@ -7,7 +8,6 @@ export const Email = Type.String({
   pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$',
 });
 export const Password = Type.String({ minLength: 8, maxLength: 256 });
-export const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 export const RegisterBody = Type.Object({
   email: Email,

@@ -7,7 +7,6 @@ export {
 } from './admin';
 export { AdminAuditQuery, AuditEntry, AuditQuery } from './audit';
 export {
-  DisplayName,
   Email,
   LoginBody,
   LoginResponse,
@@ -66,6 +65,13 @@ export {
   RedeemInviteResponse,
 } from './invites';
 export { MediaToken } from './media';
+export {
+  DisplayName,
+  isVisibleName,
+  STRING_FORMATS,
+  VISIBLE_NAME_FORMAT,
+  VisibleName,
+} from './names';
 export {
   ChangeRoleBody,
   KickBody,

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
+import { DisplayName } from './names';
 import { Room } from './rooms';
 import { User } from './users';
 
@@ -28,7 +29,7 @@ export const InviteTokenParams = Type.Object({
 });
 
 export const RedeemInviteBody = Type.Object({
-  displayName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  displayName: DisplayName,
 });
 export type RedeemInviteBody = Static<typeof RedeemInviteBody>;
 

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, NullableTimestamp, Page, PageQuery, Timestamp, Uuid } from './common';
+import { DisplayName, VisibleName } from './names';
 import { Participant } from './participants';
 import { WaitingEntry } from './waiting-room';
 
@@ -52,7 +53,7 @@ export const Room = Type.Object({
 });
 export type Room = Static<typeof Room>;
 
-const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Title = VisibleName(200);
 const Description = Type.String({ maxLength: 2000 });
 const MaxParticipants = Type.Integer({ minimum: 1, maximum: 500 });
 const RoomPassword = Type.String({ minLength: 1, maxLength: 128 });
@@ -74,7 +75,7 @@ export const UpdateRoomBody = Type.Partial(CreateRoomBody);
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>;
 
 export const JoinRoomBody = Type.Object({
-  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+  displayName: Type.Optional(DisplayName),
   password: Type.Optional(Type.String({ maxLength: 128 })),
 });
 export type JoinRoomBody = Static<typeof JoinRoomBody>;

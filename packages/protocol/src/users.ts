@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
+import { DisplayName, VisibleName } from './names';
 
 export const GlobalRole = Type.Union([
   Type.Literal('user'),
@@ -26,7 +27,7 @@ export type User = Static<typeof User>;
 export const AvatarUrl = Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' });
 
 export const UpdateMeBody = Type.Object({
-  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+  displayName: Type.Optional(DisplayName),
   avatarUrl: Type.Optional(Nullable(AvatarUrl)),
 });
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
@@ -91,7 +92,7 @@ export const VideoProfile = Type.Object({
 export type VideoProfile = Static<typeof VideoProfile>;
 
 export const CreateVideoProfileBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  name: VisibleName(100),
   backgroundType: Type.Optional(BackgroundType),
   backgroundImageUrl: Type.Optional(Nullable(AvatarUrl)),
   noiseSuppressionLevel: Type.Optional(NoiseSuppressionLevel),

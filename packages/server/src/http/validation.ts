@@ -1,3 +1,4 @@
+import { STRING_FORMATS } from '@videoconf/protocol';
 import Ajv, { type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
@@ -13,6 +14,8 @@ const baseOptions: AjvOptions = {
 const build = (options: AjvOptions) => {
   const ajv = new Ajv({ ...baseOptions, ...options });
   addFormats(ajv);
+  // The protocol's own formats (`visible-name`): defined once, in @videoconf/protocol.
+  for (const [name, check] of Object.entries(STRING_FORMATS)) ajv.addFormat(name, check);
   return ajv;
 };
 
