@@ -41,6 +41,8 @@ interface Taken {
   key: string;
   /** Milliseconds until that counter's window ends. */
   ttlMs: number;
+  /** Failures counted on that counter, this one included. */
+  count: number;
 }
 
 /** Where the failure counters live: process memory, or the Redis every instance shares. */
@@ -112,6 +114,13 @@ export function loginThrottle(
         own: `login-failures:{${account}}:${client}`,
       };
       const taken = await store.take(keys, max, windowMs);
+      if (taken.allowed && taken.count === max) {
+        // The last failure of a budget: logged once per window (the email is never logged).
+        request.log.warn(
+          { account, client, budget: taken.key === keys.own ? 'known client' : 'shared', max },
+          'login throttle: this attempt spends the failed-login budget of an account',
+        );
+      }
       if (!taken.allowed) {
         const seconds = Math.max(1, Math.ceil(taken.ttlMs / 1000));
         reply.header('x-ratelimit-limit', max);
@@ -156,6 +165,10 @@ function memoryCounters(): CounterStore {
     }
   };
   const isKnown = (key: string, now: number) => (known.get(key) ?? 0) > now;
+  const giveBack = (key: string) => {
+    const counter = counters.get(key);
+    if (counter && counter.count > 0) counter.count--;
+  };
 
   return {
     async take(keys, max, windowMs) {
@@ -169,39 +182,38 @@ function memoryCounters(): CounterStore {
         counters.set(key, counter);
       }
       const ttlMs = counter.expiresAt - now;
-      if (counter.count >= max) return { allowed: false, key, ttlMs };
+      if (counter.count >= max) return { allowed: false, key, ttlMs, count: counter.count };
       counter.count++;
-      return { allowed: true, key, ttlMs };
+      return { allowed: true, key, ttlMs, count: counter.count };
     },
     async succeed(key, knownKey) {
-      await this.release(key);
+      giveBack(key);
       const now = Date.now();
       sweep(known, (expiresAt) => expiresAt, now);
       known.delete(knownKey);
       known.set(knownKey, now + KNOWN_CLIENT_TTL_MS);
     },
     async release(key) {
-      const counter = counters.get(key);
-      if (counter && counter.count > 0) counter.count--;
+      giveBack(key);
     },
   };
 }
 
-/** KEYS: known, shared, own. ARGV: max, window. Returns {allowed (0/1), 1 = own, ttl}. */
+/** KEYS: known, shared, own. ARGV: max, window. Returns {allowed (0/1), 1 = own, ttl, count}. */
 const TAKE_SCRIPT = `
 local own = redis.call('EXISTS', KEYS[1]) == 1
 local key = own and KEYS[3] or KEYS[2]
 local current = tonumber(redis.call('GET', key) or '0')
 local ttl = redis.call('PTTL', key)
 if current >= tonumber(ARGV[1]) and ttl > 0 then
-  return {0, own and 1 or 0, ttl}
+  return {0, own and 1 or 0, ttl, current}
 end
 current = redis.call('INCR', key)
 if current == 1 or ttl <= 0 then
   ttl = tonumber(ARGV[2])
   redis.call('PEXPIRE', key, ttl)
 end
-return {1, own and 1 or 0, ttl}
+return {1, own and 1 or 0, ttl, current}
 `;
 
 /** KEYS: counter. Gives back one failure, never below zero. */
@@ -220,7 +232,7 @@ type TakeCommand = (
   own: string,
   max: number,
   windowMs: number,
-) => Promise<[number, number, number]>;
+) => Promise<[number, number, number, number]>;
 type ReleaseCommand = (key: string) => Promise<number>;
 
 /** Counters in the Redis of the rate limits, shared by every instance; failures answer 503. */
@@ -249,10 +261,10 @@ function redisCounters(redis: Redis, nameSpace: string, log: FastifyBaseLogger):
       const known = nameSpace + keys.known;
       const shared = nameSpace + keys.shared;
       const own = nameSpace + keys.own;
-      const [allowed, isOwn, ttlMs] = await call(() =>
+      const [allowed, isOwn, ttlMs, count] = await call(() =>
         commands[TAKE_COMMAND].call(redis, known, shared, own, max, windowMs),
       );
-      return { allowed: allowed === 1, key: isOwn === 1 ? own : shared, ttlMs };
+      return { allowed: allowed === 1, key: isOwn === 1 ? own : shared, ttlMs, count };
     },
     async succeed(key, known) {
       await call(() =>
