@@ -6,6 +6,7 @@ import type { App } from '../src/http/types';
 import type { ConferenceServerOptions, RateLimitSettings } from '../src/options';
 import { memoryStorage } from '../src/storage/memory';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
+import { freePort } from './support/redis';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUDGET = 5;
@@ -245,6 +246,24 @@ describe('per-account login throttling on Redis', () => {
     for (const key of keys) {
       expect(key).not.toContain(owner.email);
       expect(await admin.pttl(key)).toBeGreaterThan(0);
+    }
+  });
+
+  it('fails closed: with Redis unreachable, logins answer 503 even where per-IP limits are lifted', async () => {
+    const port = await freePort();
+    const storage = memoryStorage();
+    await storage.init();
+    cleanups.push(() => storage.close());
+    const owner = await signUp(await server({ storage }));
+    // Loopback callers skip the per-IP store: the per-account budget is what answers here.
+    const broken = await server(
+      { storage, redis: { url: `redis://127.0.0.1:${port}` } },
+      { exemptLoopback: true },
+    );
+    for (const password of [owner.password, 'wrong']) {
+      const res = await login(broken, owner.email, password, OWNER_IP);
+      expect(res.statusCode, res.body).toBe(503);
+      expect(errorCode(res)).toBe('SERVICE_UNAVAILABLE');
     }
   });
 
