@@ -30,8 +30,13 @@ export {
   SendMessageBody,
 } from './chat';
 export {
+  Count,
+  FORMATS,
   IdParams,
   ItemList,
+  isTimestamp,
+  isUuid,
+  MAX_INTEGER,
   Nullable,
   NullableTimestamp,
   Page,
