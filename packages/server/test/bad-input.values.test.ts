@@ -299,6 +299,23 @@ describe.each(storages())('values no storage can keep are refused (%s)', (_name,
       });
       expect(read.json()).toMatchObject({ title, scheduledStartAt: kept });
     }
+    // Doubles at the edges of their ranges: the smallest subnormal, and the largest allowed.
+    const stats = await app.inject({
+      method: 'POST',
+      url: `/api/v1/rooms/${ids.id}/stats`,
+      headers: admin.auth,
+      payload: {
+        avgRttMs: 5e-324,
+        maxRttMs: 1e9,
+        avgJitterMs: 0,
+        packetLossUpPercent: 100,
+        packetLossDownPercent: 1e-300,
+        avgBitrateKbps: 2.2250738585072014e-308,
+        networkScore: 5,
+      },
+    });
+    expect(stats.statusCode, stats.body).toBe(201);
+    expect(stats.json()).toMatchObject({ avgRttMs: 5e-324, maxRttMs: 1e9 });
     const page = await app.inject({
       url: '/api/v1/rooms?limit=1&offset=2147483647',
       headers: admin.auth,
