@@ -12,9 +12,9 @@ const TIMESTAMP =
 const EARLIEST = -62135596800000;
 const LATEST = 253402300799999;
 
-const daysIn = (year: number, month: number): number =>
-  new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeap(year) ? 1 : 0);
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const daysIn = (year: number, month: number): number =>
+  month === 2 ? (isLeap(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 
 /**
  * The `date-time` format of the contract: an RFC 3339 timestamp (`2026-05-01T09:30:00Z`,
