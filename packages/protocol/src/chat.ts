@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
+import { Count, Nullable, NullableTimestamp, Timestamp, Uuid } from './common';
 
 export const MessageType = Type.Union([Type.Literal('user'), Type.Literal('system')]);
 
@@ -43,8 +43,8 @@ export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
 
 export const HistoryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-  before: Type.Optional(Type.Integer({ minimum: 0 })),
-  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  before: Type.Optional(Count),
+  after: Type.Optional(Count),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;
 

@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ChatMessage } from './chat';
-import { Timestamp, Uuid } from './common';
+import { Count, Timestamp, Uuid } from './common';
 import { Participant } from './participants';
 import { Room } from './rooms';
 import { WaitingEntry } from './waiting-room';
@@ -62,7 +62,7 @@ export const AuthFrame = Type.Object({
    */
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   /** The last chat seq the client has: every later message is replayed before live events. */
-  since: Type.Optional(Type.Integer({ minimum: 0 })),
+  since: Type.Optional(Count),
 });
 export type AuthFrame = Static<typeof AuthFrame>;
 

@@ -29,8 +29,13 @@ export {
   SendMessageBody,
 } from './chat';
 export {
+  Count,
+  FORMATS,
   IdParams,
   ItemList,
+  isTimestamp,
+  isUuid,
+  MAX_INTEGER,
   Nullable,
   NullableTimestamp,
   Page,
@@ -68,7 +73,6 @@ export { MediaToken } from './media';
 export {
   DisplayName,
   isVisibleName,
-  STRING_FORMATS,
   VISIBLE_NAME_FORMAT,
   VisibleName,
 } from './names';

@@ -29,14 +29,6 @@ export const VISIBLE_NAME_FORMAT = 'visible-name';
 export const isVisibleName = (value: string): boolean =>
   HAS_VISIBLE.test(value) && !FORBIDDEN.test(value);
 
-/**
- * String formats of this protocol beyond JSON Schema's, by name: a validator must know them
- * (Ajv: `ajv.addFormat(name, check)`; TypeBox: `FormatRegistry.Set(name, check)`).
- */
-export const STRING_FORMATS: Readonly<Record<string, (value: string) => boolean>> = {
-  [VISIBLE_NAME_FORMAT]: isVisibleName,
-};
-
 /** A name people see, of 1 to `maxLength` UTF-16 code units, in the `visible-name` format. */
 export const VisibleName = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, format: VISIBLE_NAME_FORMAT });

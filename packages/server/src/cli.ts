@@ -7,8 +7,19 @@ const USAGE = `Usage:
   videoconf serve                 start the server (configuration from the environment)
   videoconf users promote <email> make a registered user a technical admin (needs DATABASE_URL)
 
-Environment: PORT, HOST, DATABASE_URL, REDIS_URL, LIVEKIT_URL, LIVEKIT_API_KEY,
-LIVEKIT_API_SECRET, JWT_SECRET, CORS_ORIGINS, RATE_LIMIT, LOG_LEVEL, ADMIN_EMAILS`;
+Environment (docs/configuration.md):
+  PORT, HOST                      where to listen (default 3000 on 127.0.0.1)
+  DATABASE_URL                    PostgreSQL; unset: in-memory storage
+  REDIS_URL                       Redis for rate limits and events across instances
+  LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET   media server
+  JWT_SECRET                      access-token key, at least 32 bytes
+  NODE_ENV                        production: JWT_SECRET required, no rate-limit exemption
+                                  for callers on this machine
+  TRUST_PROXY                     true, or proxy addresses/CIDRs whose X-Forwarded-For counts
+  CORS_ORIGINS                    comma-separated origins allowed to call the API
+  RATE_LIMIT                      off: no rate limits
+  LOG_LEVEL                       fatal, error, warn, info (default), debug, trace, silent
+  ADMIN_EMAILS                    comma-separated emails of technical admins`;
 
 async function openStorage(databaseUrl: string | null): Promise<Storage | undefined> {
   if (!databaseUrl) return undefined;

@@ -11,9 +11,10 @@ import { chatRoutes } from './chat/routes';
 import { type ConferenceContext, createContext } from './context';
 import { ConferenceError } from './errors';
 import { errorHandler, notFoundHandler } from './http/errors';
+import { registerJsonBodyParser } from './http/json-body';
 import { securityHeaders } from './http/security-headers';
 import type { App } from './http/types';
-import { containsNul, validatorCompiler } from './http/validation';
+import { formatValidationErrors, unstorableText, validatorCompiler } from './http/validation';
 import { inviteRoutes } from './invites/routes';
 import { livekitWebhookRoutes } from './livekit/routes';
 import { mediaRoutes } from './media/routes';
@@ -56,7 +57,9 @@ async function api(
 ) {
   const { options } = context;
   app.setValidatorCompiler(validatorCompiler);
+  app.setSchemaErrorFormatter(formatValidationErrors);
   app.setErrorHandler(errorHandler);
+  registerJsonBodyParser(app);
   // Fastify allows one not-found handler per prefix: without a prefix it is the host's.
   if (ownNotFound) app.setNotFoundHandler(notFoundHandler);
 
@@ -147,11 +150,11 @@ async function api(
   await registerRealtime(app, context);
 
   app.addHook('preValidation', (request, _reply, done) => {
-    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      done(new ConferenceError('VALIDATION_ERROR', 'Text must not contain NUL characters'));
-      return;
-    }
-    done();
+    const problem =
+      unstorableText(request.body) ??
+      unstorableText(request.query) ??
+      unstorableText(request.params);
+    done(problem ? new ConferenceError('VALIDATION_ERROR', problem) : undefined);
   });
 
   await app.register(operationsRoutes);

@@ -16,6 +16,19 @@ interface RouteInfo {
   bodySchema?: JsonSchema;
   public: boolean;
 }
+interface BoundedSchema {
+  type?: string | string[];
+  format?: string;
+  const?: unknown;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  properties?: Record<string, BoundedSchema>;
+  anyOf?: BoundedSchema[];
+}
+/** The input schemas of every route: body, querystring, params. */
+const inputs: Array<{ method: string; url: string; schemas: Record<string, BoundedSchema> }> = [];
+
 interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
@@ -41,6 +54,13 @@ beforeAll(async () => {
         bodySchema: (route.schema?.body as JsonSchema | undefined) ?? undefined,
         public: route.config?.auth === 'none' || route.config?.auth === 'optional',
       });
+      const schema = (route.schema ?? {}) as Record<string, BoundedSchema | undefined>;
+      const schemas = Object.fromEntries(
+        (['body', 'querystring', 'params'] as const).flatMap((part) =>
+          schema[part] ? [[part, schema[part] as BoundedSchema]] : [],
+        ),
+      );
+      if (Object.keys(schemas).length > 0) inputs.push({ method, url: route.url, schemas });
     }
   });
   await app.ready();
@@ -232,6 +252,43 @@ describe('bad input on every route', () => {
         expect(res.statusCode, `${route.url} query`).toBeLessThan(500);
       }
     }
+  });
+
+  it('bounds every input field: strings by length or format, numbers by both ends', () => {
+    // Unbounded fields let values through that PostgreSQL's integer or a JavaScript Date cannot
+    // hold (a 500), so each field of every body, query string and path names its limits.
+    const unbounded: string[] = [];
+    const walk = (schema: BoundedSchema, where: string) => {
+      if (schema.anyOf) {
+        for (const branch of schema.anyOf) walk(branch, where);
+        return;
+      }
+      if (schema.properties) {
+        for (const [key, value] of Object.entries(schema.properties))
+          walk(value, `${where}.${key}`);
+        return;
+      }
+      const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+      if (
+        type === 'string' &&
+        schema.maxLength === undefined &&
+        !schema.format &&
+        !('const' in schema)
+      )
+        unbounded.push(`${where} (string without maxLength)`);
+      if (
+        (type === 'integer' || type === 'number') &&
+        (schema.minimum === undefined || schema.maximum === undefined)
+      )
+        unbounded.push(`${where} (${type} without minimum and maximum)`);
+    };
+    for (const route of inputs) {
+      for (const [part, schema] of Object.entries(route.schemas)) {
+        walk(schema, `${route.method} ${route.url} ${part}`);
+      }
+    }
+    expect(inputs.length).toBeGreaterThan(20);
+    expect(unbounded).toEqual([]);
   });
 
   it('answers unknown routes with 404 NOT_FOUND', async () => {

@@ -246,6 +246,13 @@ describe.each(storages())('WebSocket gateway on %s storage', (_name, makeStorage
         code: 'VALIDATION_ERROR',
         clientMessageId: 'nul-1',
       });
+      // An unpaired surrogate has no UTF-8 form: PostgreSQL would keep U+FFFD instead.
+      socket.send({ type: 'chat.send', clientMessageId: 'surrogate-1', content: 'a\ud800b' });
+      expect(await socket.next()).toMatchObject({
+        type: 'error',
+        code: 'VALIDATION_ERROR',
+        clientMessageId: 'surrogate-1',
+      });
 
       // The host has not joined: reading is allowed, sending is not.
       const { socket: hostSocket } = await connect(base, roomId, host);

@@ -52,7 +52,8 @@ export async function livekitWebhookRoutes(app: App) {
   const receiver = livekit ? new WebhookReceiver(livekit.apiKey, livekit.apiSecret) : null;
 
   // The signature covers the exact bytes LiveKit sent: keep the body as a string, in this
-  // scope only.
+  // scope only (in place of the API's JSON parser, http/json-body.ts).
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser(WEBHOOK_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
   );

@@ -8,6 +8,7 @@ import {
   ParticipantList,
   ParticipantParams,
 } from '@videoconf/protocol';
+import { emptyBodyAsObject } from '../http/json-body';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
 import type { MediaLog } from '../media/livekit';
@@ -18,7 +19,6 @@ import {
   requireModerator,
   roomAccess,
 } from '../rooms/access';
-import { emptyBodyAsObject } from '../rooms/routes';
 import type { RoomDeps } from '../rooms/service';
 import {
   changeParticipantRole,

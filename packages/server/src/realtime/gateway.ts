@@ -9,7 +9,7 @@ import { sendMessage } from '../chat/service';
 import type { ConferenceContext } from '../context';
 import { ConferenceError, isConferenceError } from '../errors';
 import type { App } from '../http/types';
-import { containsNul } from '../http/validation';
+import { unstorableText } from '../http/validation';
 import type { RealtimeOptions } from '../options';
 import { isOver } from '../rooms/service';
 import type { ControlMessage } from './bus';
@@ -412,12 +412,13 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
       return;
     }
     const { content } = frame;
-    if (typeof content !== 'string' || containsNul(content)) {
-      connection.sendError(
-        'VALIDATION_ERROR',
-        'content must be text without NUL characters',
-        clientMessageId,
-      );
+    if (typeof content !== 'string') {
+      connection.sendError('VALIDATION_ERROR', 'content must be a string', clientMessageId);
+      return;
+    }
+    const problem = unstorableText(content);
+    if (problem) {
+      connection.sendError('VALIDATION_ERROR', problem, clientMessageId);
       return;
     }
     try {

@@ -10,6 +10,7 @@ import {
   UpdateRoomBody,
   WaitingResponse,
 } from '@videoconf/protocol';
+import { emptyBodyAsObject } from '../http/json-body';
 import { errorResponses } from '../http/schemas';
 import { toRoom } from '../http/serialize';
 import { type App, principalOf } from '../http/types';
@@ -35,14 +36,6 @@ import {
 } from './service';
 
 const tags = ['rooms'];
-
-/**
- * A `preValidation` hook for routes whose body has only optional fields: a request without a
- * body (e.g. `curl -X POST` with no `-d`) counts as `{}`.
- */
-export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
-  request.body ??= {};
-}
 
 /** Rooms: create, list, read, update, delete, end, lock, join and leave. */
 export async function roomRoutes(app: App) {

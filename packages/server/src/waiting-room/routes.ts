@@ -8,6 +8,7 @@ import {
   WaitingEntry,
 } from '@videoconf/protocol';
 import { ConferenceError } from '../errors';
+import { emptyBodyAsObject } from '../http/json-body';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
 import { actorOf, requireModerator, roomAccess } from '../rooms/access';
@@ -81,9 +82,7 @@ export async function waitingRoomRoutes(app: App) {
         response: { 200: RejectEntryResponse, ...errorResponses },
       },
       // The reason is optional, and so is the body: `POST …/reject` alone is a valid request.
-      preValidation: async (request) => {
-        if (request.body === undefined) request.body = {};
-      },
+      preValidation: emptyBodyAsObject,
     },
     async (request) => {
       const access = await roomAccess(storage, principalOf(request), request.params.id);
