@@ -9,9 +9,10 @@
 // - a comment `# <output>` after a command (`# 204`, `# "host"`, `# {"status":"ended",…}`):
 //   the block's output must contain it, in order, whitespace aside, `…` (and timestamps and
 //   UUIDs) matching anything;
-// - the first ```json block after a ```sh block (before the next one): the block's last JSON
-//   output must have the same fields and the same values, except ids, times, tokens and URLs
-//   (checked for type only) and where the guide writes `"…": "…"` (more fields allowed).
+// - the first ```json block after a ```sh block (before the next one, in the same section):
+//   the block's last JSON output must have the same fields and the same values, except ids,
+//   times, tokens and URLs (checked for type only) and where the guide writes `"…": "…"` (more
+//   fields allowed).
 // A block whose info string says `no-test` (```sh no-test: installs, servers, other setups) is
 // not run.
 import { spawn } from 'node:child_process';
@@ -24,7 +25,7 @@ import { createConferenceServer } from '../src/server';
 import { type FakeLivekit, LIVEKIT_KEY, LIVEKIT_SECRET, startFakeLivekit } from './support/livekit';
 
 /** The guides, in the order a reader follows them (each continues on the same server). */
-const GUIDES = ['getting-started.md', 'rooms.md', 'invites-and-lobby.md'];
+const GUIDES = ['getting-started.md', 'rooms.md', 'invites-and-lobby.md', 'chat-stats-audit.md'];
 
 interface ShellBlock {
   /** 1-based line of the opening fence. */
@@ -47,6 +48,7 @@ function shellBlocks(markdown: string): ShellBlock[] {
     const fence = /^\s*```(.*)$/.exec(text);
     if (!open) {
       if (fence) open = { line: index + 1, info: (fence[1] ?? '').trim().split(/\s+/), body: [] };
+      else if (text.startsWith('#')) last = null; // a new section: the shown answer is not ours
       continue;
     }
     if (fence?.[1]?.trim() !== '') {
