@@ -14,9 +14,9 @@
 //   times, tokens and URLs (checked for type only) and where the guide writes `"…": "…"` (more
 //   fields allowed).
 // A block whose info string says `no-test` (```sh no-test: installs, servers, other setups) is
-// not run.
+// not run; every other ```sh block of docs/ must belong to a guide this test runs.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optionsFromEnv } from '../src/env';
@@ -25,7 +25,13 @@ import { createConferenceServer } from '../src/server';
 import { type FakeLivekit, LIVEKIT_KEY, LIVEKIT_SECRET, startFakeLivekit } from './support/livekit';
 
 /** The guides, in the order a reader follows them (each continues on the same server). */
-const GUIDES = ['getting-started.md', 'rooms.md', 'invites-and-lobby.md', 'chat-stats-audit.md'];
+const GUIDES = [
+  'getting-started.md',
+  'rooms.md',
+  'invites-and-lobby.md',
+  'chat-stats-audit.md',
+  'rate-limits.md', // last: it adds a rate-limit rule, with ADMIN_EMAILS as the page says
+];
 
 interface ShellBlock {
   /** 1-based line of the opening fence. */
@@ -206,6 +212,18 @@ function runBlocks(blocks: ShellBlock[], env: NodeJS.ProcessEnv): Promise<Run> {
   });
 }
 
+describe('the shell blocks of docs/', () => {
+  it('are all run by this test, or marked no-test', () => {
+    const pages = readdirSync(new URL('../../../docs/', import.meta.url)).filter((name) =>
+      name.endsWith('.md'),
+    );
+    const untested = pages
+      .filter((page) => !GUIDES.includes(page))
+      .flatMap((page) => shellBlocks(read(page)).map((block) => `docs/${page}:${block.line}`));
+    expect(untested).toEqual([]);
+  });
+});
+
 describe('the guides, pasted in order', () => {
   let livekit: FakeLivekit;
   let app: App;
@@ -220,6 +238,7 @@ describe('the guides, pasted in order', () => {
     // What `videoconf serve` does with a user's environment, on a free port.
     const { options, listen } = optionsFromEnv({
       PORT: '0',
+      ADMIN_EMAILS: 'admin@example.com', // as docs/rate-limits.md starts the server
       LIVEKIT_URL: livekit.url,
       LIVEKIT_API_KEY: LIVEKIT_KEY,
       LIVEKIT_API_SECRET: LIVEKIT_SECRET,
