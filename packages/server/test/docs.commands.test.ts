@@ -182,7 +182,8 @@ function differences(shown: unknown, actual: unknown, path = '$'): string[] {
 }
 
 interface Run {
-  code: number | null;
+  /** The exit code, or the signal that ended bash (SIGTERM after the timeout). */
+  code: number | string | null;
   outputs: string[];
   stderr: string;
 }
@@ -196,7 +197,8 @@ function runBlocks(blocks: ShellBlock[], env: NodeJS.ProcessEnv): Promise<Run> {
     ...blocks.map((block) => `printf '\\n%s\\n' '${MARK}'\n${block.code}`),
   ].join('\n');
   return new Promise((resolve, reject) => {
-    const bash = spawn('bash', ['-c', script], { cwd: tmpdir(), env });
+    // A command that hangs (a server that stopped answering) must not outlive the test.
+    const bash = spawn('bash', ['-c', script], { cwd: tmpdir(), env, timeout: 100_000 });
     let stdout = '';
     let stderr = '';
     bash.stdout.on('data', (chunk) => {
@@ -206,8 +208,8 @@ function runBlocks(blocks: ShellBlock[], env: NodeJS.ProcessEnv): Promise<Run> {
       stderr += chunk;
     });
     bash.on('error', reject);
-    bash.on('close', (code) =>
-      resolve({ code, outputs: stdout.split(`\n${MARK}\n`).slice(1), stderr }),
+    bash.on('close', (code, signal) =>
+      resolve({ code: code ?? signal, outputs: stdout.split(`\n${MARK}\n`).slice(1), stderr }),
     );
   });
 }
@@ -257,7 +259,9 @@ describe('the guides, pasted in order', () => {
   });
 
   for (const guide of GUIDES) {
-    it(`docs/${guide}: every command works and prints what the guide shows`, async () => {
+    it(`docs/${guide}: every command works and prints what the guide shows`, {
+      timeout: 120_000,
+    }, async () => {
       const blocks = shellBlocks(read(guide));
       expect(blocks.length).toBeGreaterThan(0);
       const run = await runBlocks(blocks, env);
