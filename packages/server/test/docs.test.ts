@@ -67,4 +67,18 @@ describe('docs/api.md', () => {
     );
     expect([...new Set(documented)].sort()).toEqual([...new Set(contract)].sort());
   });
+
+  it('names the WebSocket paths the server serves', async () => {
+    const app = testServer();
+    const sockets: string[] = [];
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/ws/') && route.method === 'GET') sockets.push(route.url);
+    });
+    await app.ready();
+    await app.close();
+    const page = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    const heading = page.split('\n').find((line) => line.startsWith('## WebSocket'));
+    const named = [...(heading ?? '').matchAll(/`(\/ws\/[^`]+)`/g)].map(([, path]) => path);
+    expect(named.sort()).toEqual(sockets.sort());
+  });
 });
