@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ERROR_STATUS } from '@videoconf/protocol';
+import { ERROR_STATUS, ROOM_EVENT_TYPES } from '@videoconf/protocol';
 import { describe, expect, it } from 'vitest';
 import { ERROR_MESSAGES } from '../src/errors';
 import { testServer } from './support/app';
@@ -66,6 +66,12 @@ describe('docs/api.md', () => {
         !/^GET \/ws\//.test(route),
     );
     expect([...new Set(documented)].sort()).toEqual([...new Set(contract)].sort());
+  });
+
+  it('names every room event type of the protocol', () => {
+    const page = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    const websocket = page.slice(page.indexOf('## WebSocket'));
+    expect(ROOM_EVENT_TYPES.filter((type) => !websocket.includes(`\`${type}\``))).toEqual([]);
   });
 
   it('names the WebSocket paths the server serves', async () => {
