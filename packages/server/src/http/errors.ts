@@ -30,6 +30,16 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/**
+ * `retry-after` (seconds) of refusals that a client should retry later, unless the code that
+ * refused set its own: a rate limit, and a dependency that is down or a server that is
+ * shutting down (`SERVICE_UNAVAILABLE`: another instance, or this one a moment later).
+ */
+const RETRY_AFTER: Partial<Record<ErrorCode, string>> = {
+  RATE_LIMITED: '60',
+  SERVICE_UNAVAILABLE: '5',
+};
+
 /** Maps any thrown error to a contract error; 5xx bodies never carry internals. */
 export function toConferenceError(error: FastifyError | Error): ConferenceError {
   if (error instanceof ConferenceError) return error;
@@ -60,8 +70,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   } else if (mapped.code !== error.code) {
     request.log.debug({ err: error, code: mapped.code }, 'request refused');
   }
-  if (mapped.code === 'RATE_LIMITED' && !reply.hasHeader('retry-after')) {
-    reply.header('retry-after', '60');
+  if (!reply.hasHeader('retry-after')) {
+    const retryAfter = RETRY_AFTER[mapped.code];
+    if (retryAfter) reply.header('retry-after', retryAfter);
   }
   return reply
     .status(mapped.statusCode)
