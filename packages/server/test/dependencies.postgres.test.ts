@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -149,3 +151,52 @@ async function waitForLockWait() {
   }
   throw new Error('no request is waiting for the lock');
 }
+
+describe('PostgreSQL unreachable', () => {
+  /** A server on a database that is not there: init() is skipped so that the app starts. */
+  async function unreachable(url: string, options: Omit<SequelizeStorageOptions, 'url'> = {}) {
+    const storage = sequelizeStorage({ url, ...options });
+    const app = testServer({ storage: { ...storage, init: async () => {} } });
+    opened.push({ app, storage });
+    await app.ready();
+    const token = app.videoconf.tokens.signAccess({ userId: randomUUID() });
+    return () =>
+      timed(
+        app.inject({
+          method: 'GET',
+          url: '/api/v1/users/me',
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+  }
+
+  it('a refused connection answers 503', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const request = await unreachable(`postgres://postgres@127.0.0.1:${port}/none`);
+    const [res, ms] = await request();
+    expectUnavailable(res);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('a server that accepts the connection but never answers: 503 once connectMs has passed', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const request = await unreachable(`postgres://postgres@127.0.0.1:${port}/none`, {
+        timeouts: { connectMs: 300 },
+      });
+      const [res, ms] = await request();
+      expectUnavailable(res);
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});

@@ -72,13 +72,17 @@ export function toConferenceError(error: FastifyError | Error): ConferenceError 
     const code = BY_STATUS[status] ?? 'VALIDATION_ERROR';
     return new ConferenceError(code, status === 400 ? error.message : ERROR_MESSAGES[code]);
   }
-  if (status === 503) return new ConferenceError('SERVICE_UNAVAILABLE');
+  if (status === 503)
+    return new ConferenceError('SERVICE_UNAVAILABLE', undefined, { cause: error });
   return new ConferenceError('INTERNAL', undefined, { cause: error });
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const mapped = toConferenceError(error);
-  if (mapped.statusCode >= 500) {
+  // A refusal of our own without an underlying error (the server is shutting down) is
+  // expected, not a failure to report.
+  const deliberate = mapped.code === 'SERVICE_UNAVAILABLE' && mapped.cause === undefined;
+  if (mapped.statusCode >= 500 && !deliberate) {
     request.log.error({ err: error }, 'request failed');
   } else if (mapped.code !== error.code) {
     request.log.debug({ err: error, code: mapped.code }, 'request refused');

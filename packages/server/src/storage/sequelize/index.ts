@@ -1510,7 +1510,7 @@ const UNAVAILABLE_MESSAGE =
  * acquire timeout, host not found…), or a query error whose driver error names a connection
  * failure by SQLSTATE, errno or message.
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
+function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof SequelizeConnectionError) return true;
   for (const candidate of [error, (error as { parent?: unknown } | null)?.parent]) {
     if (!(candidate instanceof Error)) continue;
