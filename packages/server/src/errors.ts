@@ -25,7 +25,6 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   RULE_NOT_FOUND: 'Rate-limit rule not found',
   METHOD_NOT_ALLOWED: 'Method not allowed',
   NOT_ACCEPTABLE: 'Not acceptable',
-  REQUEST_TIMEOUT: 'Request was not received in time',
   EMAIL_TAKEN: 'Email is already registered',
   ROOM_FULL: 'Room is full',
   ENTRY_NOT_PENDING: 'Waiting room entry was already decided',

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { AccessToken } from 'livekit-server-sdk';
@@ -213,6 +214,26 @@ describe('clientErrorHandler for host apps', () => {
       const res = await raw(port, 'FOO /videoconf/health HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(res.status).toBe(405);
       expect(JSON.parse(res.body).code).toBe('METHOD_NOT_ALLOWED');
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('closes the connection of a client too slow to send its request, without an answer', async () => {
+    const host = Fastify({
+      logger: false,
+      clientErrorHandler,
+      serverFactory: (handler) =>
+        createServer({ requestTimeout: 200, connectionsCheckingInterval: 50 }, handler),
+    });
+    host.get('/', async () => ({}));
+    await host.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = host.server.address() as { port: number };
+      // The request line and one header, then nothing more.
+      const res = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+      expect(res.body).toBe('');
+      expect(res.status).toBeNaN();
     } finally {
       await host.close();
     }

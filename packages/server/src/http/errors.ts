@@ -124,7 +124,6 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 const PARSER_REFUSALS: Record<string, ErrorCode> = {
   HPE_INVALID_METHOD: 'METHOD_NOT_ALLOWED',
   HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
-  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 };
 
 const PARSER_MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -135,9 +134,10 @@ const PARSER_MESSAGES: Partial<Record<ErrorCode, string>> = {
 /**
  * Fastify's `clientErrorHandler`: a request that Node's HTTP parser refuses before Fastify
  * sees it (a method Node does not know, a request line and headers over `maxHeaderSize`, bytes
- * that are not HTTP, a client too slow to send its request) answers our error body with its
- * code and the security headers, then the connection closes. `createConferenceServer()` sets
- * it; a host app passes it to `Fastify({ clientErrorHandler })` (docs/errors.md).
+ * that are not HTTP) answers our error body with its code and the security headers, then the
+ * connection closes; a client too slow to send its request gets no answer.
+ * `createConferenceServer()` sets it; a host app passes it to `Fastify({ clientErrorHandler })`
+ * (docs/errors.md).
  */
 export function clientErrorHandler(
   this: FastifyInstance,
@@ -146,6 +146,12 @@ export function clientErrorHandler(
 ): void {
   // A reset connection is gone: nothing to answer (as Fastify's default handler).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A client too slow to send its request (slowloris, or a broken one) gets no answer: the
+  // connection closes, as nginx does on its header timeout.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.destroy();
+    return;
+  }
   const code = PARSER_REFUSALS[error.code ?? ''] ?? 'VALIDATION_ERROR';
   const status = ERROR_STATUS[code];
   const body = JSON.stringify(
