@@ -60,7 +60,7 @@ export {
   type RoomEventType,
   ServerFrame,
 } from './events';
-export { CheckStatus, HealthResponse } from './health';
+export { CheckStatus, HealthResponse, HealthStatus } from './health';
 export {
   CreateInviteBody,
   Invite,

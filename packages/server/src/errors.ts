@@ -35,6 +35,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
   RATE_LIMITED: 'Too many requests',
+  HEADERS_TOO_LARGE: 'Request line and headers are too large',
   INTERNAL: 'Internal server error',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   MEDIA_UNAVAILABLE: 'Media server is not configured',

@@ -20,6 +20,7 @@ import { livekitWebhookRoutes } from './livekit/routes';
 import { mediaRoutes } from './media/routes';
 import { moderationRoutes } from './moderation/routes';
 import { operationsRoutes } from './operations/routes';
+import { refuseWhileClosing } from './operations/shutdown';
 import { type ConferenceOptions, DEFAULT_BODY_LIMIT } from './options';
 import { registerRateLimit } from './rate-limit/index';
 import { registerRealtime } from './realtime/gateway';
@@ -70,6 +71,11 @@ async function api(
 
   // helmet's default headers, computed once (see http/security-headers.ts).
   app.addHook('onRequest', securityHeaders);
+  // From app.close() on: 503 SERVICE_UNAVAILABLE, /health "shutting_down".
+  refuseWhileClosing(app);
+  // Bodies are JSON: Fastify's default text/plain parser would hand a string to the schema
+  // (400); here text/plain is an unsupported media type (415), like any other.
+  app.removeContentTypeParser('text/plain');
   // Without allowed origins the API is same-origin only: no CORS headers, and preflights get
   // the 404 that @fastify/cors with `origin: false` would give. Not registering it then saves
   // its hook on every request.

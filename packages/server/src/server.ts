@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { notFoundHandler } from './http/errors';
+import { clientErrorHandler, frameworkErrors, notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { type ConferenceServerOptions, DEFAULT_BODY_LIMIT, REDACTED_LOG_PATHS } from './options';
 import { conferencePlugin } from './plugin';
@@ -40,8 +40,13 @@ export function createConferenceServer(options: ConferenceServerOptions = {}): A
     // Refuse, rather than strip, __proto__ and constructor.prototype keys in JSON bodies.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // While closing, our scope answers 503 SERVICE_UNAVAILABLE in our error body and /health
+    // its own shape (operations/shutdown.ts); Fastify's built-in 503 has neither.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Refusals of Node's HTTP parser and of the router answer our error body too.
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setNotFoundHandler(notFoundHandler);
   app.register(conferencePlugin, conference);

@@ -363,6 +363,7 @@ describe('rate limits on Redis', () => {
       expect(performance.now() - started).toBeLessThan(2000);
       expect(res.statusCode).toBe(503);
       expect(errorCode(res)).toBe('SERVICE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('5');
     }
 
     // Not limited at all (the limit of 1 a minute would refuse the second one).

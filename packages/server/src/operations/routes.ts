@@ -1,5 +1,7 @@
 import { HealthResponse } from '@videoconf/protocol';
+import { RETRY_AFTER } from '../http/errors';
 import type { App } from '../http/types';
+import { isClosing } from './shutdown';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -23,7 +25,7 @@ export async function operationsRoutes(app: App) {
   app.get(
     '/health',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', shutdown: 'answer' },
       schema: { tags: ['operations'], response: { 200: HealthResponse, 503: HealthResponse } },
     },
     async (request, reply) => {
@@ -41,6 +43,11 @@ export async function operationsRoutes(app: App) {
       };
       if (redisChecks.length > 0) {
         checks.redis = await check('redis', () => Promise.all(redisChecks.map((run) => run())));
+      }
+      // While the server closes, readiness checks must take it out of rotation.
+      if (isClosing(request)) {
+        reply.header('retry-after', RETRY_AFTER.SERVICE_UNAVAILABLE ?? '5');
+        return reply.status(503).send({ status: 'shutting_down', checks });
       }
       const ok = Object.values(checks).every((value) => value === 'ok');
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks });

@@ -21,6 +21,8 @@ import {
   Op,
   QueryTypes,
   Sequelize,
+  ConnectionError as SequelizeConnectionError,
+  type Options as SequelizeOptions,
   where as sqlWhere,
   Transaction,
   UniqueConstraintError,
@@ -66,7 +68,77 @@ export interface SequelizeStorageOptions {
   /** Logs every SQL statement (`true`: to the console). Off by default. */
   logging?: boolean | ((sql: string) => void);
   /** Connection pool of an instance the adapter creates. */
-  pool?: { max?: number };
+  pool?: {
+    /** Connections at most. Default 10. */
+    max?: number;
+    /**
+     * How long a query waits for a free connection before it fails (503). Default 5000 ms.
+     */
+    acquireTimeoutMs?: number;
+  };
+  /**
+   * Time limits of an instance the adapter creates, in milliseconds (`0` turns one off). A
+   * query that runs into one fails, and the request answers `503 SERVICE_UNAVAILABLE` with
+   * `retry-after` instead of hanging. Migrations (`init()`) run without them.
+   */
+  timeouts?: Partial<SequelizeTimeouts>;
+}
+
+export interface SequelizeTimeouts {
+  /** Opening a connection (pg `connectionTimeoutMillis`). */
+  connectMs: number;
+  /** One statement, on the server (`statement_timeout`). */
+  statementMs: number;
+  /** Waiting for a row or table lock (`lock_timeout`). */
+  lockMs: number;
+  /** A transaction left open and idle (`idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
+  /**
+   * One query, as the client sees it (pg `query_timeout`): the backstop for a network that
+   * stalls without closing, where the server cannot report its own timeout.
+   */
+  queryMs: number;
+}
+
+/** The defaults of `sequelizeStorage({ pool, timeouts })`, documented in docs/storage-adapters.md. */
+export const SEQUELIZE_DEFAULTS = {
+  pool: { max: 10, acquireTimeoutMs: 5000 },
+  timeouts: {
+    connectMs: 5000,
+    statementMs: 10_000,
+    lockMs: 5000,
+    idleInTransactionMs: 30_000,
+    queryMs: 12_000,
+  } satisfies SequelizeTimeouts,
+} as const;
+
+/** The Sequelize options of an instance the adapter creates. */
+function ownInstanceOptions(options: SequelizeStorageOptions, limits: boolean): SequelizeOptions {
+  const logging =
+    options.logging === true ? (sql: string) => console.log(sql) : (options.logging ?? false);
+  const base: SequelizeOptions = {
+    dialect: 'postgres',
+    logging,
+    // pg reports TCP keep-alive failures of idle connections, so dead ones leave the pool.
+    dialectOptions: { application_name: 'videoconf', keepAlive: true },
+  };
+  if (!limits) return { ...base, pool: { max: 2 } };
+  const t = { ...SEQUELIZE_DEFAULTS.timeouts, ...options.timeouts };
+  return {
+    ...base,
+    pool: {
+      max: options.pool?.max ?? SEQUELIZE_DEFAULTS.pool.max,
+      acquire: options.pool?.acquireTimeoutMs ?? SEQUELIZE_DEFAULTS.pool.acquireTimeoutMs,
+    },
+    dialectOptions: {
+      ...base.dialectOptions,
+      connectionTimeoutMillis: t.connectMs,
+      statement_timeout: t.statementMs,
+      lock_timeout: t.lockMs,
+      idle_in_transaction_session_timeout: t.idleInTransactionMs,
+      query_timeout: t.queryMs,
+    },
+  };
 }
 
 /**
@@ -81,18 +153,26 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
   if (!options.sequelize && !options.url) {
     throw new TypeError('sequelizeStorage() needs a `url` or a `sequelize` instance');
   }
-  const logging =
-    options.logging === true ? (sql: string) => console.log(sql) : (options.logging ?? false);
   const owned = !options.sequelize;
   const sequelize =
-    options.sequelize ??
-    new Sequelize(options.url as string, {
-      dialect: 'postgres',
-      logging,
-      pool: { max: options.pool?.max ?? 10 },
-    });
+    options.sequelize ?? new Sequelize(options.url as string, ownInstanceOptions(options, true));
   const m = defineModels(sequelize);
   let ready: Promise<void> | undefined;
+
+  /**
+   * Migrations may wait for another instance's (the advisory lock) and run DDL longer than a
+   * request's statement: on an instance the adapter owns, they get connections of their own
+   * without the time limits.
+   */
+  const migrateOnce = async () => {
+    if (!owned) return migrate(sequelize);
+    const migrator = new Sequelize(options.url as string, ownInstanceOptions(options, false));
+    try {
+      await migrate(migrator);
+    } finally {
+      await migrator.close();
+    }
+  };
 
   const tx = <T>(work: (t: Transaction) => Promise<T>): Promise<T> =>
     sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, work);
@@ -248,7 +328,7 @@ export function sequelizeStorage(options: SequelizeStorageOptions): Storage {
     name: 'sequelize',
 
     init() {
-      ready ??= migrate(sequelize).catch((error: unknown) => {
+      ready ??= migrateOnce().catch((error: unknown) => {
         ready = undefined;
         throw error;
       });
@@ -1402,13 +1482,59 @@ const NOT_FOUND_BY_FOREIGN_KEY: Record<
 };
 
 /**
- * Turns what Postgres says about bad domain input into the stable codes of the contract, so no
- * SQL or driver message travels further: a taken email, a missing room or user behind a foreign
- * key, a value the column cannot hold. Connection failures and bugs stay as they are (500).
+ * SQLSTATEs of a database that cannot serve now but may soon: class 08 (connection exception),
+ * 53 (insufficient resources: too many connections, out of memory or disk), 57P01–57P03 (the
+ * server is shutting down, restarting, or not yet accepting connections: `pg_terminate_backend`
+ * too), 57014 (query cancelled: `statement_timeout`), 55P03 (`lock_timeout`).
+ */
+const UNAVAILABLE_STATE = /^(?:08|53|57P0[123]$|57014$|55P03$)/;
+/** Node socket errors of a connection to the database that failed or broke. */
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** What pg and Sequelize say, without a code, of a connection that broke, stalled or closed. */
+const UNAVAILABLE_MESSAGE =
+  /^(?:Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|ConnectionManager\.getConnection was called after the connection manager was closed)/;
+
+/**
+ * Whether `error` says that the database cannot be reached or did not answer in time (rather
+ * than that the query or its input was wrong): Sequelize's `ConnectionError` family (refused,
+ * acquire timeout, host not found…), or a query error whose driver error names a connection
+ * failure by SQLSTATE, errno or message.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof SequelizeConnectionError) return true;
+  for (const candidate of [error, (error as { parent?: unknown } | null)?.parent]) {
+    if (!(candidate instanceof Error)) continue;
+    const code = (candidate as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_STATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
+      return true;
+    if (UNAVAILABLE_MESSAGE.test(candidate.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Turns what Postgres says into the stable codes of the contract, so no SQL or driver message
+ * travels further. Bad domain input: a taken email, a missing room or user behind a foreign
+ * key, a value the column cannot hold. A database that is unreachable, restarting or too slow:
+ * `503 SERVICE_UNAVAILABLE` (with `retry-after`), since the same request may succeed later.
+ * Bugs stay as they are (500).
  */
 function toDomainError(error: unknown): unknown {
   if (error instanceof ConferenceError || error instanceof TypeError) return error;
   const options = { cause: error };
+  if (isDatabaseUnavailable(error)) {
+    return new ConferenceError('SERVICE_UNAVAILABLE', 'Database is unavailable', options);
+  }
   if (error instanceof UniqueConstraintError) {
     if (constraintOf(error) === 'users_email_key') {
       return new ConferenceError('EMAIL_TAKEN', undefined, options);
