@@ -1,0 +1,96 @@
+import { expect } from 'vitest';
+import { BASE } from './target';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked by the assertions.
+export type Json = any;
+
+/** Every error `code` the target answered during this run, over HTTP and WebSocket. */
+export const seenCodes = new Set<string>();
+
+export function recordCode(code: unknown): void {
+  if (typeof code === 'string') seenCodes.add(code);
+}
+
+export interface Answer<T = Json> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** A raw body sent as is (with the content-type of `headers`). */
+  raw?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** One request to `${BASE}${path}`; a JSON answer is parsed, an error's `code` recorded. */
+export async function api<T = Json>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Buffer | undefined;
+  if (options.raw !== undefined) {
+    body = options.raw;
+  } else if (options.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const response = await fetch(`${BASE}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: Json = text;
+  if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') {
+    parsed = JSON.parse(text);
+  }
+  if (response.status >= 400 && parsed && typeof parsed === 'object') recordCode(parsed.code);
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+export const get = <T = Json>(path: string, token?: string | null) =>
+  api<T>('GET', path, { token });
+export const post = <T = Json>(path: string, body?: unknown, token?: string | null) =>
+  api<T>('POST', path, { body, token });
+export const put = <T = Json>(path: string, body?: unknown, token?: string | null) =>
+  api<T>('PUT', path, { body, token });
+export const del = <T = Json>(path: string, token?: string | null) =>
+  api<T>('DELETE', path, { token });
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The contract's error answer: `{statusCode, code, error, message}`, nothing else. */
+export function expectError(answer: Answer, status: number, code: string): void {
+  expect(
+    { status: answer.status, code: answer.body?.code },
+    `answer: ${answer.text.slice(0, 300)}`,
+  ).toEqual({ status, code });
+  expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(Object.keys(answer.body).sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+  expect(answer.body.statusCode).toBe(status);
+  expect(answer.body.error).toBe(REASONS[status]);
+  expect(typeof answer.body.message).toBe('string');
+  expect(answer.body.message.length).toBeGreaterThan(0);
+}
+
+/** A 2xx answer with the expected status, showing the body when it is not. */
+export function expectStatus(answer: Answer, status: number): void {
+  expect(answer.status, `answer: ${answer.text.slice(0, 300)}`).toBe(status);
+}
