@@ -78,10 +78,10 @@ const REASONS: Record<number, string> = {
 
 /** The contract's error answer: `{statusCode, code, error, message}`, nothing else. */
 export function expectError(answer: Answer, status: number, code: string): void {
-  expect(
-    { status: answer.status, code: answer.body?.code },
-    `answer: ${answer.text.slice(0, 300)}`,
-  ).toEqual({ status, code });
+  // One string, so that a failure reads `expected '409 CONFLICT' to be '409 EMAIL_TAKEN'`.
+  expect(`${answer.status} ${answer.body?.code}`, `answer: ${answer.text.slice(0, 300)}`).toBe(
+    `${status} ${code}`,
+  );
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(Object.keys(answer.body).sort()).toEqual(['code', 'error', 'message', 'statusCode']);
   expect(answer.body.statusCode).toBe(status);
