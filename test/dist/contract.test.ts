@@ -1163,6 +1163,48 @@ describe('WebSocket', () => {
     expect((await carolSocket.closed).code).toBe(4403);
   });
 
+  it('a first frame that is not auth closes 4401; a guest token of another room 4403; a plain GET 400', async () => {
+    const room = await createRoom(host);
+    await joined(room.id, bob);
+    const socket = new RoomSocket(room.id);
+    await socket.ready();
+    socket.send({ type: 'ping' });
+    expect((await socket.closed).code).toBe(4401);
+
+    const other = await createRoom(host);
+    const { token } = await invite(other.id, host);
+    const guest = await post(`/api/v1/invites/${token}/redeem`, { displayName: 'Wanderer' });
+    expectStatus(guest, 200);
+    expect((await RoomSocket.refused(room.id, guest.body.accessToken)).code).toBe(4403);
+
+    expectError(await get(`/ws/rooms/${room.id}`), 400, 'VALIDATION_ERROR');
+  });
+
+  it('lock, unlock and leave reach the members as room.locked, room.unlocked, participant.left', async () => {
+    const room = await createRoom(host);
+    await joined(room.id, host);
+    const bobP = await joined(room.id, bob);
+    const hostSocket = track(await RoomSocket.open(room.id, host.accessToken));
+    const bobSocket = track(await RoomSocket.open(room.id, bob.accessToken));
+    expectStatus(await post(`/api/v1/rooms/${room.id}/lock`, undefined, host.accessToken), 200);
+    expect((await bobSocket.event('room.locked')).data.room.isLocked).toBe(true);
+    expectStatus(await post(`/api/v1/rooms/${room.id}/unlock`, undefined, host.accessToken), 200);
+    expect((await bobSocket.event('room.unlocked')).data.room.isLocked).toBe(false);
+    expectStatus(await post(`/api/v1/rooms/${room.id}/leave`, undefined, bob.accessToken), 204);
+    const left = await hostSocket.event('participant.left');
+    expect(left.data.participant).toMatchObject({ id: bobP.id, leftAt: expect.stringMatching(ISO) });
+    expect((await bobSocket.closed).code).toBe(4403);
+  });
+
+  it('no auth frame within 5 s closes 4408', async () => {
+    const room = await createRoom(host);
+    const socket = new RoomSocket(room.id);
+    await socket.ready();
+    const started = Date.now();
+    expect((await socket.closed).code).toBe(4408);
+    expect(Date.now() - started).toBeGreaterThan(3000);
+  });
+
   it('a participant\'s socket receives room.ended, then closes 4410', async () => {
     const room = await createRoom(host);
     await joined(room.id, bob);
