@@ -14,6 +14,13 @@ function baseUrl(): string {
 export const BASE = baseUrl();
 export const WS_BASE = BASE.replace(/^http/, 'ws');
 export const TARGET = process.env.VIDEOCONF_TARGET ?? BASE;
+/**
+ * `pnpm start` (`start:*`): the HTTP server is ours. In the plugin targets the host app owns it,
+ * and with it the answers of Node's HTTP parser.
+ */
+export const OWN_SERVER = process.env.VIDEOCONF_TARGET
+  ? TARGET.startsWith('start:')
+  : new URL(BASE).pathname === '/';
 export const STORAGE = process.env.VIDEOCONF_STORAGE ?? 'memory';
 
 /** Settings every target is started with (test/dist/README.md). */
