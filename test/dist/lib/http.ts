@@ -56,7 +56,8 @@ export async function api<T = Json>(
   if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') {
     parsed = JSON.parse(text);
   }
-  if (response.status >= 400 && parsed && typeof parsed === 'object') recordCode(parsed.code, response.status);
+  if (response.status >= 400 && parsed && typeof parsed === 'object')
+    recordCode(parsed.code, response.status);
   return { status: response.status, headers: response.headers, body: parsed as T, text };
 }
 
@@ -68,7 +69,6 @@ export const put = <T = Json>(path: string, body?: unknown, token?: string | nul
   api<T>('PUT', path, { body, token });
 export const del = <T = Json>(path: string, token?: string | null) =>
   api<T>('DELETE', path, { token });
-
 
 /** The contract's error answer: `{statusCode, code, error, message}`, nothing else. */
 export function expectError(answer: Answer, status: number, code: string): void {
