@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -14,7 +15,16 @@ import {
   seenCodes,
   seenStatuses,
 } from './lib/http';
-import { BASE, OWN_SERVER, RUN, STORAGE, TARGET, uniqueEmail, uniqueTitle } from './lib/target';
+import {
+  BASE,
+  DATABASE_URL,
+  OWN_SERVER,
+  RUN,
+  STORAGE,
+  TARGET,
+  uniqueEmail,
+  uniqueTitle,
+} from './lib/target';
 import { adminUser, login, newUser, PASSWORD, resignedToken, type Session } from './lib/users';
 import { RoomSocket } from './lib/ws';
 
@@ -1574,14 +1584,48 @@ describe('capacity under concurrency', () => {
   });
 });
 
+describe('a database that stalls', () => {
+  // Another client holds the lock every read of `rooms` waits for: the target must answer 503
+  // within its lock timeout instead of holding the request for as long as the lock is held.
+  it.runIf(STORAGE === 'postgres' && DATABASE_URL)(
+    'a request waiting on a lock held elsewhere answers 503 SERVICE_UNAVAILABLE with retry-after, then the target serves again',
+    async () => {
+      const holder = new pg.Client({ connectionString: DATABASE_URL });
+      await holder.connect();
+      // Released after 12 s at the latest, so that a target without a lock timeout answers
+      // (late) rather than hanging the run.
+      let release: NodeJS.Timeout | undefined;
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE');
+        release = setTimeout(() => void holder.query('ROLLBACK').catch(() => {}), 12_000);
+        const started = Date.now();
+        const answer = await get('/api/v1/rooms', host.accessToken);
+        const took = Date.now() - started;
+        expectError(answer, 503, 'SERVICE_UNAVAILABLE');
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(answer.text).not.toMatch(/lock|timeout|SELECT|rooms/i);
+        expect(took).toBeLessThan(12_000);
+      } finally {
+        clearTimeout(release);
+        await holder.query('ROLLBACK').catch(() => {});
+        await holder.end();
+      }
+      expectStatus(await get('/api/v1/rooms', host.accessToken), 200);
+    },
+  );
+});
+
 /**
  * Codes no black-box client can provoke on the targets of this tier, each with the reason.
  * Every other code of docs/errors.md must have been answered during the run.
  */
 const UNREACHABLE: Record<string, string> = {
   INTERNAL: 'a 500 needs a server defect; the suite cannot provoke one on purpose',
-  SERVICE_UNAVAILABLE:
-    'needs a dependency to fail or the server to shut down; the targets have no Redis, and the suite neither stops them nor reaches into their database',
+  ...(!(STORAGE === 'postgres' && DATABASE_URL) && {
+    SERVICE_UNAVAILABLE:
+      'needs a dependency to fail or the server to shut down: the in-memory targets have neither a database nor Redis, and the suite does not stop them',
+  }),
   USER_NOT_FOUND:
     'a token of a user that no longer exists is refused earlier with INVALID_TOKEN, and no route deletes users',
   CONFLICT:

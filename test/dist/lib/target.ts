@@ -22,6 +22,8 @@ export const OWN_SERVER = process.env.VIDEOCONF_TARGET
   ? TARGET.startsWith('start:')
   : new URL(BASE).pathname === '/';
 export const STORAGE = process.env.VIDEOCONF_STORAGE ?? 'memory';
+/** The target's own database, for `postgres` targets. */
+export const DATABASE_URL = process.env.VIDEOCONF_DATABASE_URL;
 
 /** Settings every target is started with (test/dist/README.md). */
 export const ADMIN_EMAIL = 'admin@e2e.test';
