@@ -1632,7 +1632,6 @@ const UNREACHABLE: Record<string, string> = {
   CONFLICT:
     'the fallback for a storage uniqueness conflict that no specific code covers; no route answers it by design',
   NOT_ACCEPTABLE: 'no route negotiates its content type, so nothing answers 406',
-  REQUEST_TIMEOUT: "Node's request timeout is minutes long: too slow for a run of a minute",
   ...(!OWN_SERVER && {
     METHOD_NOT_ALLOWED: "an unknown method is refused by the host app's HTTP server, not by ours",
     HEADERS_TOO_LARGE: "oversized headers are refused by the host app's HTTP server, not by ours",
