@@ -10,6 +10,7 @@ import type {
   VideoProfile,
   WaitingEntry,
 } from '@videoconf/protocol';
+import { ConferenceError } from '@videoconf/server';
 import {
   type Attributes,
   col,
@@ -26,7 +27,6 @@ import {
   UniqueConstraintError,
   ValidationError,
 } from 'sequelize';
-import { ConferenceError } from '../../errors';
 import { ROOM_PATCH_KEYS, RULE_KEYS, SETTINGS_KEYS, USER_PATCH_KEYS } from '../keys';
 import type {
   AdmitInput,
