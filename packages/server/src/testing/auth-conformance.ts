@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ConferenceError, type ErrorCode } from '@videoconf/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenService, generateSecret, type TokenService } from '../auth/tokens';
 import type { AuthAdapter, AuthContext, AuthHandler, AuthRequest } from '../auth/types';
+import { ConferenceError, type ErrorCode } from '../errors';
 import type { Storage } from '../storage/types';
 
 /** What the auth conformance suite needs of an adapter under test. */

@@ -10,7 +10,6 @@ import type {
   VideoProfile,
   WaitingEntry,
 } from '@videoconf/protocol';
-import { ConferenceError } from '@videoconf/server';
 import {
   type Attributes,
   col,
@@ -27,6 +26,7 @@ import {
   UniqueConstraintError,
   ValidationError,
 } from 'sequelize';
+import { ConferenceError } from '../../errors';
 import { ROOM_PATCH_KEYS, RULE_KEYS, SETTINGS_KEYS, USER_PATCH_KEYS } from '../keys';
 import type {
   AdmitInput,
