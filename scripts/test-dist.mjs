@@ -305,7 +305,7 @@ async function runTarget(target, appDir, logDir) {
     out.write(`\n--- suite (exit ${code})\n${report}`);
     if (code !== 0) problems.push(`suite failed (exit ${code})`);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: colours of the report
-    const tally = /Tests\s+([^\n]*)/.exec(report.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
+    const tally = /^\s*Tests\s+(.*)$/m.exec(report.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
     target.tally = tally ?? 'no tests ran';
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));

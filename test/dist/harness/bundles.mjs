@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const CLASS = /(?:^|[^\w$.])class\s+([A-Za-z_$][\w$]*)/gm;
+// `class Name …` and `var Name = class …` (esbuild's form for a class with static members).
+const CLASS =
+  /(?:^|[^\w$.])(?:class\s+(?!extends\b)([A-Za-z_$][\w$]*)|(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*class\b)/gm;
 const SYMBOL = /(?:^|[^\w$.])Symbol\(\s*("[^"]*"|'[^']*')\s*\)/gm;
 
 /** Names declared by more than one bundle of one format: each would be a separate class. */
@@ -15,7 +17,9 @@ function duplicates(dist, extension) {
   for (const file of readdirSync(dist).filter((name) => name.endsWith(extension))) {
     const code = readFileSync(join(dist, file), 'utf8');
     const names = new Set();
-    for (const [, name] of code.matchAll(CLASS)) names.add(`class ${name}`);
+    for (const [, declared, assigned] of code.matchAll(CLASS)) {
+      names.add(`class ${(declared ?? assigned).replace(/^_+/, '')}`);
+    }
     for (const [, name] of code.matchAll(SYMBOL)) names.add(`Symbol(${name})`);
     for (const name of names) seen.set(name, [...(seen.get(name) ?? []), file]);
   }
@@ -68,9 +72,13 @@ export async function checkServerBundles(serverDir) {
           .filter((name) => name !== 'default' && name !== '__esModule')
           .sort()
           .join(', ');
-      const [exported, expected] = await Promise.all([names(guard), names(adapter)]);
-      if (exported !== expected) {
-        problems.push(`${guard} exports {${exported}}, its adapter {${expected}}`);
+      try {
+        const [exported, expected] = await Promise.all([names(guard), names(adapter)]);
+        if (exported !== expected) {
+          problems.push(`${guard} exports {${exported}}, its adapter {${expected}}`);
+        }
+      } catch (error) {
+        problems.push(`${guard} or ${adapter} does not load: ${error.message}`);
       }
     }
   }
