@@ -42,6 +42,8 @@ const concurrency = Number(process.env.DIST_CONCURRENCY ?? 4);
 const began = performance.now();
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)}s`;
 const failures = [];
+/** One line per target, printed again at the end. */
+const summary = [];
 
 /** Settings of every target (test/dist/README.md). */
 const SETTINGS = {
@@ -444,7 +446,7 @@ async function main() {
     const chosen = targets.filter((t) => !args.only || t.label.includes(args.only));
     const logDir = join(scratch, 'logs');
     mkdirSync(logDir);
-    await pool(chosen, concurrency, (target) => runTarget(target, full, logDir));
+    summary.push(...(await pool(chosen, concurrency, (target) => runTarget(target, full, logDir))));
   } finally {
     if (!args.keep && failures.length === 0) rmSync(scratch, { recursive: true, force: true });
     else console.log(`\nkept ${scratch}`);
@@ -457,8 +459,10 @@ try {
   failures.push(error instanceof Error ? error.message : String(error));
 }
 console.log(`\n=== summary (${seconds(began)})`);
+if (summary.length > 0) console.log(summary.join('\n'));
+const other = failures.filter((failure) => !summary.includes(failure));
 if (failures.length > 0) {
-  console.log(failures.join('\n'));
+  if (other.length > 0) console.log(other.join('\n'));
   console.log(`test:dist FAILED: ${failures.length} problem(s)`);
   process.exit(1);
 }

@@ -26,9 +26,12 @@ const sharedThroughIndex: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+// The configurations build side by side: none cleans dist/ (one could delete what another just
+// wrote); the `build` script empties it first.
 export default defineConfig([
   {
     ...baseConfig,
+    clean: false,
     entry: {
       index: 'src/index.ts',
     },

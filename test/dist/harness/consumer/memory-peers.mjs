@@ -1,5 +1,6 @@
-// In the memory-only consumer: the adapters and the CLI must refuse to start with an error that
-// names the missing packages and the command that installs them, from ESM and from CommonJS.
+// In the memory-only consumer (no sequelize, pg, umzug or ioredis installed): the server runs on
+// memory storage from ESM and CommonJS, and the adapters and the CLI refuse to start with an
+// error that names the missing packages and the command that installs them.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -9,6 +10,17 @@ const cases = [
   ['@videoconf/server/redis', 'npm install ioredis'],
 ];
 const failures = [];
+
+const esm = await import('@videoconf/server');
+for (const [what, server] of [
+  ['import', esm],
+  ['require', require('@videoconf/server')],
+]) {
+  const app = server.createConferenceServer({ storage: server.memoryStorage(), logger: false });
+  const health = await app.inject({ method: 'GET', url: '/health' });
+  if (health.statusCode !== 200) failures.push(`${what}: GET /health answered ${health.statusCode}`);
+  await app.close();
+}
 const expectRefusal = (what, run, install) => {
   try {
     run();
@@ -51,4 +63,4 @@ if (failures.length > 0) {
   console.error(failures.join('\n'));
   process.exit(1);
 }
-console.log('memory-only consumer: adapters and CLI name their missing packages');
+console.log('memory-only consumer: the server runs; adapters and CLI name their missing packages');
