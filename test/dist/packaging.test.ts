@@ -5,6 +5,7 @@
 // as VALIDATION_ERROR, and concurrent joins overfilled a room.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 const BASE = process.env.VIDEOCONF_BASE_URL;
 if (!BASE) throw new Error('VIDEOCONF_BASE_URL is not set: run this suite with `pnpm test:dist`');
@@ -30,6 +31,21 @@ async function call(method: string, path: string, body?: unknown, token?: string
 }
 
 const email = () => `packaging-${randomUUID()}@e2e.test`;
+
+/** The first frame of `socket` that `match` accepts (rejects after 10 s). */
+function frame(socket: WebSocket, match: (data: Record<string, unknown>) => boolean) {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no such frame within 10 s')), 10_000);
+    socket.on('message', (raw) => {
+      const data = JSON.parse(String(raw)) as Record<string, unknown>;
+      if (match(data)) {
+        clearTimeout(timer);
+        resolve(data);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 
 async function userToken(): Promise<string> {
   const address = email();
@@ -105,5 +121,37 @@ describe(`packaging (${process.env.VIDEOCONF_TARGET ?? BASE})`, () => {
       tally[key] = (tally[key] ?? 0) + 1;
     }
     expect(tally).toEqual({ '200 joined': 5, '409 ROOM_FULL': 15 });
+  });
+
+  it('refuses chat in a room whose chat is off with CHAT_DISABLED, over REST and WebSocket', async () => {
+    const room = await call(
+      'POST',
+      '/rooms',
+      { title: 'Quiet', waitingRoomEnabled: false, settings: { chatEnabled: false } },
+      host,
+    );
+    expect(room.status).toBe(201);
+    const invite = await call('POST', `/rooms/${room.body.id}/invite`, { maxUses: 1 }, host);
+    const redeemed = await call('POST', `/invites/${invite.body.token}/redeem`, {
+      displayName: 'Quiet guest',
+    });
+    const guest = redeemed.body.accessToken as string;
+    expect((await call('POST', `/rooms/${room.body.id}/join`, {}, guest)).status).toBe(200);
+
+    const rest = await call('POST', `/rooms/${room.body.id}/chat/messages`, { content: 'hi' }, guest);
+    expect(rest).toMatchObject({ status: 403, body: { code: 'CHAT_DISABLED' } });
+
+    const socket = new WebSocket(`${BASE!.replace(/^http/, 'ws')}/ws/rooms/${room.body.id}`);
+    try {
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      const ready = frame(socket, (data) => data.type === 'ready');
+      socket.send(JSON.stringify({ type: 'auth', token: guest }));
+      await ready;
+      const refusal = frame(socket, (data) => data.type === 'error');
+      socket.send(JSON.stringify({ type: 'chat.send', clientMessageId: 'quiet-1', content: 'hi' }));
+      expect(await refusal).toMatchObject({ code: 'CHAT_DISABLED', clientMessageId: 'quiet-1' });
+    } finally {
+      socket.close();
+    }
   });
 });
