@@ -30,9 +30,8 @@ export function assertPeers(adapter: Adapter, from: string): void {
   });
   if (missing.length === 0) return;
   const error = new Error(
-    `${adapter} needs the packages ${sentence(peers)}; ${sentence(missing)} ${
-      missing.length === 1 ? 'is' : 'are'
-    } not installed. Install them next to @videoconf/server: npm install ${peers.join(' ')}`,
+    `${adapter} needs ${sentence(peers)} installed next to @videoconf/server; ` +
+      `missing: ${missing.join(', ')}. Install with: npm install ${peers.join(' ')}`,
   );
   throw Object.assign(error, { code: 'ERR_VIDEOCONF_MISSING_PEER', missing });
 }
