@@ -23,7 +23,7 @@ import {
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -220,7 +220,9 @@ function targetEnv(extra) {
       delete env[name];
     }
   }
-  return { ...env, ...SETTINGS, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
+  // The Node.js that runs this script runs the targets too (`node` of `pnpm start`, Vitest).
+  const path = `${dirname(process.execPath)}${delimiter}${env.PATH ?? ''}`;
+  return { ...env, PATH: path, ...SETTINGS, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
 }
 
 async function waitForHealth(base, child, deadline) {
@@ -321,7 +323,8 @@ async function runTarget(target, appDir, logDir) {
         process.kill(-child.pid, 'SIGKILL');
         await exited(child);
       } else if (child.exitCode !== 0) {
-        problems.push(`exited with ${child.exitCode ?? child.signalCode} on SIGINT`);
+        const how = child.exitCode ?? `killed by ${child.signalCode}`;
+        problems.push(`Ctrl-C (SIGINT to its process group) must exit 0, it exited: ${how}`);
       }
       if (await isListening(port)) {
         problems.push(`port ${port} still answers after the target exited`);
