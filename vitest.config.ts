@@ -11,6 +11,8 @@ const sourceConditions = {
     '@videoconf/server/redis': server('redis/index.ts'),
     '@videoconf/server/sequelize': server('storage/sequelize/index.ts'),
     '@videoconf/server/testing': server('testing/index.ts'),
+    // After the subpaths: an alias also matches the specifiers that continue with `/`.
+    '@videoconf/server': server('index.ts'),
   },
 };
 

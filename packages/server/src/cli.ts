@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
+import { createConferenceServer } from '@videoconf/server';
 import { optionsFromEnv } from './env';
-import { createConferenceServer } from './server';
 import type { Storage } from './storage/types';
 
 const USAGE = `Usage:

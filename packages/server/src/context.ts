@@ -6,7 +6,7 @@ import { createTokenService, generateSecret, type TokenService } from './auth/to
 import type { AuthHandler } from './auth/types';
 import { livekitMedia, type MediaBackend } from './media/livekit';
 import { createMetrics, type Metrics } from './operations/metrics';
-import type { ConferenceOptions } from './options';
+import type { ConferenceOptions, RedisClient } from './options';
 import { type EventBus, memoryBus } from './realtime/bus';
 import {
   type ControlPublisher,
@@ -25,7 +25,7 @@ export interface ConferenceContext {
   readonly tokens: TokenService;
   readonly metrics: Metrics;
   /** Redis client when configured; shared by the rate-limit store and health. */
-  readonly redis: Redis | null;
+  readonly redis: RedisClient | null;
   readonly adminEmails: ReadonlySet<string>;
   /** The media server; null when LiveKit is not configured (media routes answer 503). */
   readonly media: MediaBackend | null;
@@ -61,7 +61,7 @@ export async function createContext(
   const storage = options.storage ?? memoryStorage();
   await storage.init();
 
-  let redis: Redis | null = null;
+  let redis: RedisClient | null = null;
   let ownsRedis = false;
   if (options.redis) {
     if ('client' in options.redis) {
@@ -87,7 +87,8 @@ export async function createContext(
     // of the caller's publishes, and a duplicate of it subscribes.
     bus =
       'client' in options.redis
-        ? redisBus({ client: options.redis.client, log })
+        ? // `redis.client` is documented as an ioredis client: its type only names what we use.
+          redisBus({ client: options.redis.client as Redis, log })
         : redisBus({ url: options.redis.url, log });
   } else {
     bus = memoryBus();

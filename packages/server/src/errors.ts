@@ -41,10 +41,33 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   MEDIA_UNAVAILABLE: 'Media server is not configured',
 };
 
+/**
+ * Marks every `ConferenceError`, whichever copy of this module created it. A program can hold
+ * several copies of the class (the ESM and the CommonJS build both loaded, a bundler that inlines
+ * the package twice), and an error raised by one copy must still be recognised by the others.
+ */
+const BRAND = Symbol.for('@videoconf/server/ConferenceError');
+
 /** An error with a stable code of the contract; the error handler turns it into a response. */
 export class ConferenceError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
+
+  static {
+    Object.defineProperty(ConferenceError.prototype, BRAND, { value: true });
+  }
+
+  /**
+   * `instanceof ConferenceError` holds for the errors of every copy of the class (see BRAND).
+   * Subclasses would share this check: the codes are the contract, not the classes.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true
+    );
+  }
 
   constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
     super(message ?? ERROR_MESSAGES[code], options);

@@ -18,6 +18,7 @@ export type {
   LivekitOptions,
   RateLimitSettings,
   RealtimeOptions,
+  RedisClient,
 } from './options';
 export { REDACTED_LOG_PATHS } from './options';
 export { type ConferencePluginOptions, conferencePlugin } from './plugin';

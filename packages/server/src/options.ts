@@ -1,5 +1,4 @@
 import type { FastifyServerOptions } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { AuthAdapter } from './auth/types';
 import type { EventBus } from './realtime/bus';
 import type { Storage } from './storage/types';
@@ -56,6 +55,19 @@ export interface RealtimeOptions {
   chatBurst?: number;
 }
 
+/**
+ * The part of an ioredis client (`Redis` of the `ioredis` package) that the server uses. Declared
+ * here so that the types of `@videoconf/server` do not need ioredis installed; pass an ioredis
+ * client, which is what `redisBus()` needs too.
+ */
+export interface RedisClient {
+  readonly status: string;
+  ping(): Promise<string>;
+  disconnect(): void;
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+  set(key: string, value: string, expiry: 'PX', milliseconds: number): Promise<unknown>;
+}
+
 export interface ConferenceOptions {
   /** Where state lives. Default: `memoryStorage()`. The caller closes what it passes in. */
   storage?: Storage;
@@ -77,8 +89,11 @@ export interface ConferenceOptions {
    * that is set, else `memoryBus()` (one instance). The caller closes what it passes in.
    */
   bus?: EventBus;
-  /** Redis for the rate-limit store (and the event bus). A URL, or a client you own. */
-  redis?: { url: string } | { client: Redis };
+  /**
+   * Redis for the rate-limit store (and the event bus). A URL, or an ioredis client you own
+   * (`new Redis(…)` of `ioredis`, which you then install).
+   */
+  redis?: { url: string } | { client: RedisClient };
   /** Origins allowed to call the API and open sockets. Default: same origin only. */
   cors?: { origins: string[] };
   /** `false` disables rate limiting. */

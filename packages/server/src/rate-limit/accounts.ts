@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { ConferenceError } from '../errors';
+import type { RedisClient } from '../options';
 
 /** The per-account login budget when `rateLimit` names none. */
 export const LOGIN_THROTTLE_DEFAULTS = {
@@ -89,7 +89,7 @@ export interface LoginThrottle {
  */
 export function loginThrottle(
   settings: LoginThrottleSettings,
-  redis: Redis | null,
+  redis: RedisClient | null,
   log: FastifyBaseLogger,
   nameSpace: string,
 ): LoginThrottle {
@@ -236,7 +236,11 @@ type TakeCommand = (
 type ReleaseCommand = (key: string) => Promise<number>;
 
 /** Counters in the Redis of the rate limits, shared by every instance; failures answer 503. */
-function redisCounters(redis: Redis, nameSpace: string, log: FastifyBaseLogger): CounterStore {
+function redisCounters(
+  redis: RedisClient,
+  nameSpace: string,
+  log: FastifyBaseLogger,
+): CounterStore {
   if (!(TAKE_COMMAND in redis)) {
     redis.defineCommand(TAKE_COMMAND, { numberOfKeys: 3, lua: TAKE_SCRIPT });
     redis.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_SCRIPT });

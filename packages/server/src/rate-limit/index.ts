@@ -6,10 +6,10 @@ import rateLimit, {
 } from '@fastify/rate-limit';
 import type { RateLimitRule, RateLimitScope } from '@videoconf/protocol';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import type { App } from '../http/types';
+import type { RedisClient } from '../options';
 import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, loginThrottle } from './accounts';
 
 /** The limits that apply when `rateLimit` names none. */
@@ -305,7 +305,7 @@ const WARN_EVERY_MS = 30_000;
  * let the request through, credential routes refuse with that code.
  */
 export function redisStore(
-  redis: Redis,
+  redis: RedisClient,
   nameSpace: string,
   log: FastifyBaseLogger,
 ): FastifyRateLimitStoreCtor {

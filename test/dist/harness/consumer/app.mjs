@@ -1,0 +1,28 @@
+// The ESM consumer app of test/dist: a Fastify app of its own mounting `conferencePlugin` at
+// `/videoconf`, on memoryStorage() or, with DATABASE_URL, sequelizeStorage(). Runs from the
+// scratch app where the packed tarballs are installed, never from the workspace.
+import { conferencePlugin, memoryStorage } from '@videoconf/server';
+import { sequelizeStorage } from '@videoconf/server/sequelize';
+import Fastify from 'fastify';
+
+const { PORT, DATABASE_URL, JWT_SECRET, ADMIN_EMAILS } = process.env;
+const storage = DATABASE_URL ? sequelizeStorage({ url: DATABASE_URL }) : memoryStorage();
+
+const app = Fastify({ logger: { level: 'warn' } });
+await app.register(conferencePlugin, {
+  prefix: '/videoconf',
+  storage,
+  jwtSecret: JWT_SECRET,
+  // As `videoconf serve` outside production (test/dist/README.md).
+  rateLimit: { exemptLoopback: true },
+  adminEmails: (ADMIN_EMAILS ?? '').split(',').filter(Boolean),
+});
+await app.listen({ host: '127.0.0.1', port: Number(PORT) });
+
+const stop = async () => {
+  await app.close();
+  await storage.close();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
