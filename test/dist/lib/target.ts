@@ -18,9 +18,6 @@ export const TARGET = process.env.VIDEOCONF_TARGET ?? BASE;
  * `pnpm start` (`start:*`): the HTTP server is ours. In the plugin targets the host app owns it,
  * and with it the answers of Node's HTTP parser.
  */
-export const OWN_SERVER = process.env.VIDEOCONF_TARGET
-  ? TARGET.startsWith('start:')
-  : new URL(BASE).pathname === '/';
 export const STORAGE = process.env.VIDEOCONF_STORAGE ?? 'memory';
 /** The target's own database, for `postgres` targets. */
 export const DATABASE_URL = process.env.VIDEOCONF_DATABASE_URL;

@@ -7,4 +7,4 @@ assertPeers('@videoconf/server/sequelize', __filename);
 const adapterPath = './sequelize-adapter.cjs';
 const adapter: typeof import('../storage/sequelize/index') = require(adapterPath);
 
-export const { sequelizeStorage } = adapter;
+export const { SEQUELIZE_DEFAULTS, sequelizeStorage } = adapter;

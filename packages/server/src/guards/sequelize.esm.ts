@@ -7,4 +7,4 @@ assertPeers('@videoconf/server/sequelize', import.meta.url);
 const adapterPath = './sequelize-adapter.js';
 const adapter: typeof import('../storage/sequelize/index') = await import(adapterPath);
 
-export const { sequelizeStorage } = adapter;
+export const { SEQUELIZE_DEFAULTS, sequelizeStorage } = adapter;

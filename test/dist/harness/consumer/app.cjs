@@ -1,5 +1,10 @@
 // The CommonJS consumer app of test/dist: the same app as app.mjs, loaded with `require`.
-const { conferencePlugin, memoryStorage } = require('@videoconf/server');
+const {
+  clientErrorHandler,
+  conferencePlugin,
+  frameworkErrors,
+  memoryStorage,
+} = require('@videoconf/server');
 const { sequelizeStorage } = require('@videoconf/server/sequelize');
 const Fastify = require('fastify');
 
@@ -7,7 +12,14 @@ async function main() {
   const { PORT, DATABASE_URL, JWT_SECRET, ADMIN_EMAILS } = process.env;
   const storage = DATABASE_URL ? sequelizeStorage({ url: DATABASE_URL }) : memoryStorage();
 
-  const app = Fastify({ logger: { level: 'warn' } });
+  // As docs/errors.md recommends: parser and router refusals and shutdown answers in
+  // videoconf's error body.
+  const app = Fastify({
+    logger: { level: 'warn' },
+    clientErrorHandler,
+    frameworkErrors,
+    return503OnClosing: false,
+  });
   await app.register(conferencePlugin, {
     prefix: '/videoconf',
     storage,

@@ -1,14 +1,26 @@
 // The ESM consumer app of test/dist: a Fastify app of its own mounting `conferencePlugin` at
 // `/videoconf`, on memoryStorage() or, with DATABASE_URL, sequelizeStorage(). Runs from the
 // scratch app where the packed tarballs are installed, never from the workspace.
-import { conferencePlugin, memoryStorage } from '@videoconf/server';
+import {
+  clientErrorHandler,
+  conferencePlugin,
+  frameworkErrors,
+  memoryStorage,
+} from '@videoconf/server';
 import { sequelizeStorage } from '@videoconf/server/sequelize';
 import Fastify from 'fastify';
 
 const { PORT, DATABASE_URL, JWT_SECRET, ADMIN_EMAILS } = process.env;
 const storage = DATABASE_URL ? sequelizeStorage({ url: DATABASE_URL }) : memoryStorage();
 
-const app = Fastify({ logger: { level: 'warn' } });
+// As docs/errors.md recommends: parser and router refusals and shutdown answers in
+// videoconf's error body.
+const app = Fastify({
+  logger: { level: 'warn' },
+  clientErrorHandler,
+  frameworkErrors,
+  return503OnClosing: false,
+});
 await app.register(conferencePlugin, {
   prefix: '/videoconf',
   storage,
