@@ -4,6 +4,7 @@ import type { HTTPMethods, InjectOptions, LightMyRequestResponse } from 'fastify
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
+import type { JsonSchema } from './support/schemas';
 
 /**
  * Feeds a table of bad inputs to every route the server mounts (collected with an onRoute
@@ -16,25 +17,8 @@ interface RouteInfo {
   bodySchema?: JsonSchema;
   public: boolean;
 }
-interface BoundedSchema {
-  type?: string | string[];
-  format?: string;
-  const?: unknown;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  properties?: Record<string, BoundedSchema>;
-  anyOf?: BoundedSchema[];
-}
 /** The input schemas of every route: body, querystring, params. */
-const inputs: Array<{ method: string; url: string; schemas: Record<string, BoundedSchema> }> = [];
-
-interface JsonSchema {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  anyOf?: JsonSchema[];
-  required?: string[];
-}
+const inputs: Array<{ method: string; url: string; schemas: Record<string, JsonSchema> }> = [];
 
 let app: App;
 let user: TestUser;
@@ -54,10 +38,10 @@ beforeAll(async () => {
         bodySchema: (route.schema?.body as JsonSchema | undefined) ?? undefined,
         public: route.config?.auth === 'none' || route.config?.auth === 'optional',
       });
-      const schema = (route.schema ?? {}) as Record<string, BoundedSchema | undefined>;
+      const schema = (route.schema ?? {}) as Record<string, JsonSchema | undefined>;
       const schemas = Object.fromEntries(
         (['body', 'querystring', 'params'] as const).flatMap((part) =>
-          schema[part] ? [[part, schema[part] as BoundedSchema]] : [],
+          schema[part] ? [[part, schema[part] as JsonSchema]] : [],
         ),
       );
       if (Object.keys(schemas).length > 0) inputs.push({ method, url: route.url, schemas });
@@ -258,7 +242,7 @@ describe('bad input on every route', () => {
     // Unbounded fields let values through that PostgreSQL's integer or a JavaScript Date cannot
     // hold (a 500), so each field of every body, query string and path names its limits.
     const unbounded: string[] = [];
-    const walk = (schema: BoundedSchema, where: string) => {
+    const walk = (schema: JsonSchema, where: string) => {
       if (schema.anyOf) {
         for (const branch of schema.anyOf) walk(branch, where);
         return;

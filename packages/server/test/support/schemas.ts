@@ -5,9 +5,11 @@ export interface JsonSchema {
   type?: string | string[];
   format?: string;
   const?: unknown;
+  maxLength?: number;
   minimum?: number;
   maximum?: number;
   properties?: Record<string, JsonSchema>;
+  required?: string[];
   anyOf?: JsonSchema[];
 }
 
