@@ -115,22 +115,27 @@ function cleanUp(started: Started) {
 }
 
 describe.skipIf(process.platform === 'win32')('pnpm start', () => {
-  it('stops with exit code 0 on Ctrl-C (SIGINT to its process group)', async () => {
-    const started = await start();
-    try {
-      process.kill(-started.pnpm.pid!, 'SIGINT');
-      const [code, signal] = await started.exited;
-      expect({ code, signal }).toEqual({ code: 0, signal: null });
-      expect(await eventually(() => groupMembers(started.pnpm.pid!).length === 0, 15_000)).toBe(
-        true,
-      );
-      expect(await listening(started.port)).toBe(false);
-      expect(started.output()).toContain('shutting down');
-      expect(started.output()).not.toContain('ELIFECYCLE');
-    } finally {
-      cleanUp(started);
-    }
-  }, 180_000);
+  for (const [sent, who] of [
+    ['SIGINT', 'Ctrl-C'],
+    ['SIGTERM', 'a container stopping'],
+  ] as const) {
+    it(`stops with exit code 0 on ${sent} to its process group (${who})`, async () => {
+      const started = await start();
+      try {
+        process.kill(-started.pnpm.pid!, sent);
+        const [code, signal] = await started.exited;
+        expect({ code, signal }).toEqual({ code: 0, signal: null });
+        expect(await eventually(() => groupMembers(started.pnpm.pid!).length === 0, 15_000)).toBe(
+          true,
+        );
+        expect(await listening(started.port)).toBe(false);
+        expect(started.output()).toContain('shutting down');
+        expect(started.output()).not.toContain('ELIFECYCLE');
+      } finally {
+        cleanUp(started);
+      }
+    }, 180_000);
+  }
 
   it('stops the server when pnpm alone gets SIGTERM (a process manager)', async () => {
     const started = await start();
