@@ -1,6 +1,7 @@
 // `pnpm start`: builds the server when its build is missing or older than its sources, then
-// runs `videoconf serve` in this process. A lock directory makes several starts at once (two
-// instances on one checkout) build once: the others wait, then find the build fresh.
+// runs `videoconf serve` in this process, so SIGINT and SIGTERM reach the server itself. A lock
+// directory makes several starts at once (two instances on one checkout) build once: the
+// others wait, then find the build fresh.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,19 @@ try {
   }
 } finally {
   rmSync(lock, { recursive: true, force: true });
+}
+
+// Run by a package manager, the server must not outlive it. The `start` script `exec`s node, so
+// pnpm's SIGINT/SIGTERM reach this process directly; a package manager that dies without
+// forwarding (SIGKILL, OOM, or one that signals only its shell) leaves this process to init:
+// a changed parent pid then shuts the server down as SIGTERM would.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, 500).unref();
 }
 
 process.argv = [process.argv[0], cli, 'serve'];

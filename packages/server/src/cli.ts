@@ -48,8 +48,12 @@ async function serve() {
     }
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // Listeners stay for the whole shutdown: a signal can come twice (Ctrl-C reaches every process
+  // of the terminal's group, and `pnpm start` forwards its own copy), and a repeat that found no
+  // listener would kill the process mid-shutdown with 130 or 143 instead of 0.
+  const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const address = await app.listen(listen);
   app.log.info(
     {

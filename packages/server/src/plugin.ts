@@ -103,7 +103,14 @@ async function api(
       docs.addHook('onRoute', (route) => {
         route.config = { ...route.config, auth: 'none' };
       });
-      await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+      // The page at `…/docs` (no trailing slash) links its assets by absolute path, built from
+      // `indexPrefix` + `routePrefix`: `indexPrefix` is where this scope is mounted (the plugin's
+      // `prefix` and any prefix of the host's own), or the assets would be asked at `/docs/…`.
+      await docs.register(swaggerUi, {
+        routePrefix: '/docs',
+        indexPrefix: docs.prefix,
+        staticCSP: true,
+      });
     });
   }
 
