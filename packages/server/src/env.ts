@@ -6,7 +6,7 @@ export interface ListenAddress {
   host: string;
 }
 
-/** Reads the environment of API.md "Configuration" (everything but storage and logging). */
+/** Reads the environment of docs/configuration.md (everything but storage and logging). */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
   options: ConferenceServerOptions;
   listen: ListenAddress;

@@ -130,7 +130,7 @@ describe('videoconf serve', () => {
 });
 
 describe('optionsFromEnv', () => {
-  it('reads the variables of API.md', async () => {
+  it('reads the variables of docs/configuration.md', async () => {
     const { optionsFromEnv } = await import('../src/env');
     const { options, listen, databaseUrl } = optionsFromEnv({
       PORT: '8080',

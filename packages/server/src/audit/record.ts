@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Storage } from '../storage/types';
 
-/** The audit event types of API.md, and those this server adds. */
+/** The audit event types of the contract (docs/api.md "Audit"), and those this server adds. */
 export type AuditEventType =
   | 'room_created'
   | 'room_updated'

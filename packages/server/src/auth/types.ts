@@ -31,7 +31,7 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
-/** The password flows of API.md "Auth"; when an adapter has them, `/auth/*` is mounted. */
+/** The password flows of docs/api.md "Auth"; when an adapter has them, `/auth/*` is mounted. */
 export interface PasswordFlows {
   register(input: { email: string; password: string; displayName: string }): Promise<UserRecord>;
   login(input: { email: string; password: string } & ClientInfo): Promise<LoginResult>;
