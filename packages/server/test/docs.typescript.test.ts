@@ -1,4 +1,4 @@
-// The TypeScript examples of docs/ type-check against the packages, under the repository's
+// The TypeScript examples of docs/ and README.md type-check against the packages, under the repository's
 // compiler options (strict): a user who copies one gets no type error from what it shows.
 // Each ```ts block is compiled as a module of its own. Names that a block uses from an earlier
 // block or from the reader's own code (`app`, `myIdentityFrom`, `./sessions`) are not declared
@@ -55,7 +55,8 @@ describe('the TypeScript examples of docs/', () => {
       },
     );
     if (!config) throw new Error('no tsconfig');
-    const pages = readdirSync(docs).filter((name) => name.endsWith('.md'));
+    // The README's examples ("In your own Fastify app") are read as docs too.
+    const pages = [...readdirSync(docs).filter((name) => name.endsWith('.md')), '../README.md'];
     const blocks = pages.flatMap((page) => tsBlocks(page).map((block) => ({ ...block, page })));
     const virtual = new Map(blocks.map((block) => [block.file, block.code]));
     const host = ts.createCompilerHost(config.options);
