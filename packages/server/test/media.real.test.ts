@@ -1,0 +1,95 @@
+// Media tokens against a real LiveKit server (the pinned binary, test/support/livekit-server.ts):
+// LiveKit itself says whether it lets a token in, at its `/rtc/validate` endpoint, which checks
+// a token exactly as a client's signalling connection does before it joins.
+import jwt from 'jsonwebtoken';
+import { AccessToken } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/http/types';
+import { type QuickUser, quickUser, testServer } from './support/app';
+import { type LivekitServer, livekitBinary, startLivekit } from './support/livekit-server';
+import { storages } from './support/storages';
+
+const binary = livekitBinary();
+
+/** LiveKit's verdict on a token: the status of `GET /rtc/validate`. */
+async function livekitVerdict(livekit: LivekitServer, token: string): Promise<number> {
+  const url = new URL('/rtc/validate', livekit.httpUrl);
+  url.searchParams.set('access_token', token);
+  const answer = await fetch(url);
+  await answer.arrayBuffer();
+  return answer.status;
+}
+
+describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => {
+  let livekit: LivekitServer;
+  beforeAll(async () => {
+    livekit = await startLivekit(binary!);
+  });
+  afterAll(() => livekit?.close());
+
+  describe.each(storages())('on %s storage', (_name, storage) => {
+    let app: App;
+    let host: QuickUser;
+    beforeAll(async () => {
+      app = testServer({
+        storage: storage(),
+        livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+      });
+      host = await quickUser(app, { displayName: 'Hana Host' });
+    });
+    afterAll(() => app?.close());
+
+    const mediaToken = async (): Promise<{ token: string; url: string }> => {
+      const room = await app.inject({
+        method: 'POST',
+        url: '/api/v1/rooms',
+        headers: host.auth,
+        payload: { title: 'Real media' },
+      });
+      expect(room.statusCode, room.body).toBe(201);
+      const { id } = room.json();
+      const join = await app.inject({
+        method: 'POST',
+        url: `/api/v1/rooms/${id}/join`,
+        headers: host.auth,
+      });
+      expect(join.statusCode, join.body).toBe(200);
+      const media = await app.inject({
+        method: 'POST',
+        url: `/api/v1/rooms/${id}/media/token`,
+        headers: host.auth,
+      });
+      expect(media.statusCode, media.body).toBe(200);
+      return media.json();
+    };
+
+    it('LiveKit accepts the media token of an admitted participant, at the URL we give', async () => {
+      const { token, url } = await mediaToken();
+      expect(url).toBe(livekit.url);
+      expect(await livekitVerdict(livekit, token)).toBe(200);
+    });
+
+    it('LiveKit refuses a token signed with another secret, and an expired one', async () => {
+      const forged = new AccessToken(livekit.apiKey, 'another-secret-of-at-least-32-chars!!', {
+        identity: host.id,
+      });
+      forged.addGrant({ room: 'vc-any', roomJoin: true });
+      expect(await livekitVerdict(livekit, await forged.toJwt())).toBe(401);
+
+      // LiveKit allows a minute of clock skew (protocol auth/verifier.go `tokenLeeway`): this
+      // token expired two minutes ago.
+      const now = Math.floor(Date.now() / 1000);
+      const expired = jwt.sign(
+        {
+          sub: host.id,
+          video: { room: 'vc-any', roomJoin: true },
+          nbf: now - 600,
+          exp: now - 120,
+        },
+        livekit.apiSecret,
+        { issuer: livekit.apiKey },
+      );
+      expect(await livekitVerdict(livekit, expired)).toBe(401);
+    });
+  });
+});
