@@ -3,6 +3,7 @@ import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { ConferenceError } from '../errors';
 import type { RedisClient } from '../options';
+import { rateLimited } from './refusal';
 
 /** The per-account login budget when `rateLimit` names none. */
 export const LOGIN_THROTTLE_DEFAULTS = {
@@ -123,14 +124,7 @@ export function loginThrottle(
       }
       if (!taken.allowed) {
         const seconds = Math.max(1, Math.ceil(taken.ttlMs / 1000));
-        reply.header('x-ratelimit-limit', max);
-        reply.header('x-ratelimit-remaining', 0);
-        reply.header('x-ratelimit-reset', seconds);
-        reply.header('retry-after', seconds);
-        throw new ConferenceError(
-          'RATE_LIMITED',
-          `Too many failed logins for this account, retry in ${seconds} seconds`,
-        );
+        throw rateLimited(reply, max, seconds, 'Too many failed logins for this account');
       }
       let settled = false;
       return {

@@ -11,6 +11,7 @@ import { ConferenceError } from '../errors';
 import type { App } from '../http/types';
 import type { RedisClient } from '../options';
 import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, loginThrottle } from './accounts';
+import { rateLimited } from './refusal';
 
 /** The limits that apply when `rateLimit` names none. */
 export const RATE_LIMIT_DEFAULTS = {
@@ -263,14 +264,7 @@ function ruleLimiter(app: App, { storage }: ConferenceContext) {
       if (!refusal || result.ttlInSeconds > refusal.ttlInSeconds) refusal = result;
     }
     if (!refusal) return;
-    reply.header('x-ratelimit-limit', refusal.max);
-    reply.header('x-ratelimit-remaining', 0);
-    reply.header('x-ratelimit-reset', refusal.ttlInSeconds);
-    reply.header('retry-after', refusal.ttlInSeconds);
-    throw new ConferenceError(
-      'RATE_LIMITED',
-      `Too many requests, retry in ${refusal.ttlInSeconds} seconds`,
-    );
+    throw rateLimited(reply, refusal.max, refusal.ttlInSeconds, 'Too many requests');
   }
 
   return { reload, check };
