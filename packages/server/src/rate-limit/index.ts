@@ -11,7 +11,7 @@ import { ConferenceError } from '../errors';
 import type { App } from '../http/types';
 import type { RedisClient } from '../options';
 import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, loginThrottle } from './accounts';
-import { rateLimited } from './refusal';
+import { rateLimited, scriptCommand, storeUnavailable } from './refusal';
 
 /** The limits that apply when `rateLimit` names none. */
 export const RATE_LIMIT_DEFAULTS = {
@@ -290,8 +290,6 @@ const INCR_COMMAND = 'videoconfRateLimitIncr';
 
 type CounterCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 
-const WARN_EVERY_MS = 30_000;
-
 /**
  * The `@fastify/rate-limit` store on the shared Redis client (the plugin's documented `store`
  * extension point). It answers a failure at once, without queueing, when the client is not
@@ -303,25 +301,11 @@ export function redisStore(
   nameSpace: string,
   log: FastifyBaseLogger,
 ): FastifyRateLimitStoreCtor {
-  if (!(INCR_COMMAND in redis)) {
-    redis.defineCommand(INCR_COMMAND, { numberOfKeys: 1, lua: INCR_SCRIPT });
-  }
-  const incr = (redis as unknown as Record<typeof INCR_COMMAND, CounterCommand>)[INCR_COMMAND].bind(
-    redis,
+  const incr = scriptCommand<CounterCommand>(redis, INCR_COMMAND, 1, INCR_SCRIPT);
+  const unavailable = storeUnavailable(
+    log,
+    'rate-limit store unavailable: credential routes answer 503, other routes are not limited',
   );
-
-  let warnedAt = 0;
-  const unavailable = (cause: unknown) => {
-    const now = Date.now();
-    if (now - warnedAt >= WARN_EVERY_MS) {
-      warnedAt = now;
-      log.warn(
-        { err: cause },
-        'rate-limit store unavailable: credential routes answer 503, other routes are not limited',
-      );
-    }
-    return new ConferenceError('SERVICE_UNAVAILABLE', 'Rate limiting is unavailable', { cause });
-  };
 
   class ConferenceRedisStore implements FastifyRateLimitStore {
     readonly #prefix: string;
