@@ -4,17 +4,11 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from '../options';
 import { rateLimited, scriptCommand, storeUnavailable } from './refusal';
 
-/** The per-account login budget when `rateLimit` names none. */
-export const LOGIN_THROTTLE_DEFAULTS = {
-  loginFailuresPerAccount: 10,
-  loginFailureWindowSeconds: 15 * 60,
-} as const;
-
 /** How long a client that logged in to an account keeps a failure budget of its own. */
-export const KNOWN_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
+const KNOWN_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /** Largest number of counters (and of known clients) the memory store keeps. */
-export const MEMORY_LIMIT = 100_000;
+const MEMORY_LIMIT = 100_000;
 
 export interface LoginThrottleSettings {
   /** Failed logins an account accepts per window from one budget. */

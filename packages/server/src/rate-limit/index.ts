@@ -10,7 +10,7 @@ import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import type { App } from '../http/types';
 import type { RedisClient } from '../options';
-import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, loginThrottle } from './accounts';
+import { type LoginThrottle, loginThrottle } from './accounts';
 import { rateLimited, scriptCommand, storeUnavailable } from './refusal';
 
 /** The limits that apply when `rateLimit` names none. */
@@ -18,6 +18,9 @@ export const RATE_LIMIT_DEFAULTS = {
   anonymousPerMinute: 300,
   userPerMinute: 1200,
   authPerMinute: 20,
+  /** The per-account login budget (`./accounts`). */
+  loginFailuresPerAccount: 10,
+  loginFailureWindowSeconds: 15 * 60,
 } as const;
 
 /** Prefix of every rate-limit counter in Redis. */
@@ -77,6 +80,10 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     userPerMinute: limits.userPerMinute ?? RATE_LIMIT_DEFAULTS.userPerMinute,
     authPerMinute: limits.authPerMinute ?? RATE_LIMIT_DEFAULTS.authPerMinute,
     exemptLoopback: limits.exemptLoopback ?? false,
+    loginFailuresPerAccount:
+      limits.loginFailuresPerAccount ?? RATE_LIMIT_DEFAULTS.loginFailuresPerAccount,
+    loginFailureWindowSeconds:
+      limits.loginFailureWindowSeconds ?? RATE_LIMIT_DEFAULTS.loginFailureWindowSeconds,
   };
 
   // Per-route options are merged over the plugin's by @fastify/rate-limit, `skipOnError`
@@ -112,10 +119,8 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     context,
     loginThrottle(
       {
-        max: limits.loginFailuresPerAccount ?? LOGIN_THROTTLE_DEFAULTS.loginFailuresPerAccount,
-        windowMs:
-          (limits.loginFailureWindowSeconds ?? LOGIN_THROTTLE_DEFAULTS.loginFailureWindowSeconds) *
-          1000,
+        max: settings.loginFailuresPerAccount,
+        windowMs: settings.loginFailureWindowSeconds * 1000,
       },
       redis,
       app.log,
