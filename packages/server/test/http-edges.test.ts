@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import Fastify, { type LightMyRequestResponse } from 'fastify';
+import Fastify from 'fastify';
 import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientErrorHandler } from '../src/http/errors';
 import { SECURITY_HEADERS } from '../src/http/security-headers';
 import type { App } from '../src/http/types';
 import { conferencePlugin } from '../src/plugin';
-import { errorCode, quickUser, TEST_SECRET, testServer } from './support/app';
+import { expectError, quickUser, TEST_SECRET, testServer } from './support/app';
 import { LIVEKIT_KEY, LIVEKIT_SECRET, livekitOptions } from './support/livekit';
 import { rawRequest } from './support/raw-http';
 
@@ -20,10 +20,6 @@ const livekit = livekitOptions('http://127.0.0.1:1');
 function expectSecurityHeaders(headers: Record<string, unknown>, label: string) {
   for (const [name, value] of SECURITY_HEADERS)
     expect(headers[name], `${label}: ${name}`).toBe(value);
-}
-
-function expectError(res: LightMyRequestResponse, status: number, code: string) {
-  expect({ status: res.statusCode, code: errorCode(res) }, res.body).toEqual({ status, code });
 }
 
 /** Two ways to serve videoconf: our server, and a host app mounting the plugin under a prefix. */
