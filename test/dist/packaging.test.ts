@@ -3,72 +3,26 @@
 // entry point, so on PostgreSQL (`@videoconf/server/sequelize`) the error handler of the main
 // entry did not recognise the adapter's errors: EMAIL_TAKEN came out as CONFLICT, a spent invite
 // as VALIDATION_ERROR, and concurrent joins overfilled a room.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { api } from './lib/http';
+import { TARGET, uniqueEmail } from './lib/target';
+import { newUser, PASSWORD } from './lib/users';
+import { RoomSocket } from './lib/ws';
 
-const BASE = process.env.VIDEOCONF_BASE_URL;
-if (!BASE) throw new Error('VIDEOCONF_BASE_URL is not set: run this suite with `pnpm test:dist`');
-const API = `${BASE}/api/v1`;
-const PASSWORD = 'correct horse battery staple';
+/** One request to the API of the target (`/api/v1…`). */
+const call = (method: string, path: string, body?: unknown, token?: string) =>
+  api(method, `/api/v1${path}`, { body, token });
 
-interface Answer {
-  status: number;
-  body: { code?: string; [key: string]: unknown };
-}
-
-async function call(method: string, path: string, body?: unknown, token?: string): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${API}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
-}
-
-const email = () => `packaging-${randomUUID()}@e2e.test`;
-
-/** The first frame of `socket` that `match` accepts (rejects after 10 s). */
-function frame(socket: WebSocket, match: (data: Record<string, unknown>) => boolean) {
-  return new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no such frame within 10 s')), 10_000);
-    socket.on('message', (raw) => {
-      const data = JSON.parse(String(raw)) as Record<string, unknown>;
-      if (match(data)) {
-        clearTimeout(timer);
-        resolve(data);
-      }
-    });
-    socket.on('error', reject);
-  });
-}
-
-async function userToken(): Promise<string> {
-  const address = email();
-  const registered = await call('POST', '/auth/register', {
-    email: address,
-    password: PASSWORD,
-    displayName: 'Packaging host',
-  });
-  expect(registered.status).toBe(201);
-  const login = await call('POST', '/auth/login', { email: address, password: PASSWORD });
-  expect(login.status).toBe(200);
-  return login.body.accessToken as string;
-}
-
-describe(`packaging (${process.env.VIDEOCONF_TARGET ?? BASE})`, () => {
+describe(`packaging (${TARGET})`, () => {
   let host: string;
 
   beforeAll(async () => {
-    host = await userToken();
+    host = (await newUser('packaging-host', 'Packaging host')).accessToken;
   });
 
   it('answers 409 EMAIL_TAKEN when an email registers twice', async () => {
-    const address = email();
+    const address = uniqueEmail('packaging-twice');
     const body = { email: address, password: PASSWORD, displayName: 'Twice' };
     expect((await call('POST', '/auth/register', body)).status).toBe(201);
     const again = await call('POST', '/auth/register', { ...body, email: address.toUpperCase() });
@@ -148,15 +102,13 @@ describe(`packaging (${process.env.VIDEOCONF_TARGET ?? BASE})`, () => {
     );
     expect(rest).toMatchObject({ status: 403, body: { code: 'CHAT_DISABLED' } });
 
-    const socket = new WebSocket(`${BASE!.replace(/^http/, 'ws')}/ws/rooms/${room.body.id}`);
+    const socket = await RoomSocket.open(room.body.id, guest);
     try {
-      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-      const ready = frame(socket, (data) => data.type === 'ready');
-      socket.send(JSON.stringify({ type: 'auth', token: guest }));
-      await ready;
-      const refusal = frame(socket, (data) => data.type === 'error');
-      socket.send(JSON.stringify({ type: 'chat.send', clientMessageId: 'quiet-1', content: 'hi' }));
-      expect(await refusal).toMatchObject({ code: 'CHAT_DISABLED', clientMessageId: 'quiet-1' });
+      socket.send({ type: 'chat.send', clientMessageId: 'quiet-1', content: 'hi' });
+      expect(await socket.event('error', 10_000)).toMatchObject({
+        code: 'CHAT_DISABLED',
+        clientMessageId: 'quiet-1',
+      });
     } finally {
       socket.close();
     }

@@ -12,7 +12,7 @@ import { type ConferenceContext, createContext } from './context';
 import { ConferenceError } from './errors';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { registerJsonBodyParser } from './http/json-body';
-import { securityHeaders } from './http/security-headers';
+import { setSecurityHeaders } from './http/security-headers';
 import type { App } from './http/types';
 import { formatValidationErrors, unstorableText, validatorCompiler } from './http/validation';
 import { inviteRoutes } from './invites/routes';
@@ -20,7 +20,7 @@ import { livekitWebhookRoutes } from './livekit/routes';
 import { mediaRoutes } from './media/routes';
 import { moderationRoutes } from './moderation/routes';
 import { operationsRoutes } from './operations/routes';
-import { refuseWhileClosing } from './operations/shutdown';
+import { closingRefusal, trackClosing } from './operations/shutdown';
 import { type ConferenceOptions, DEFAULT_BODY_LIMIT } from './options';
 import { registerRateLimit } from './rate-limit/index';
 import { registerRealtime } from './realtime/gateway';
@@ -69,10 +69,14 @@ async function api(
     route.bodyLimit ??= bodyLimit;
   });
 
-  // helmet's default headers, computed once (see http/security-headers.ts).
-  app.addHook('onRequest', securityHeaders);
-  // From app.close() on: 503 SERVICE_UNAVAILABLE, /health "shutting_down".
-  refuseWhileClosing(app);
+  // One hook on every request: helmet's default headers, computed once
+  // (http/security-headers.ts), and from app.close() on 503 SERVICE_UNAVAILABLE, /health
+  // "shutting_down" (operations/shutdown.ts).
+  trackClosing(app);
+  app.addHook('onRequest', (request, reply, done) => {
+    setSecurityHeaders(reply);
+    done(closingRefusal(request));
+  });
   // Bodies are JSON: Fastify's default text/plain parser would hand a string to the schema
   // (400); here text/plain is an unsupported media type (415), like any other.
   app.removeContentTypeParser('text/plain');

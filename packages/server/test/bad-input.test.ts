@@ -1,53 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES } from '@videoconf/protocol';
-import type { HTTPMethods, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
-import type { JsonSchema } from './support/schemas';
+import { collectRoutes, type JsonSchema, type RouteInputs } from './support/schemas';
 
 /**
  * Feeds a table of bad inputs to every route the server mounts (collected with an onRoute
  * hook, so routes added later are covered too) and asserts 4xx with a stable code, never 5xx.
  */
 
-interface RouteInfo {
-  method: HTTPMethods;
-  url: string;
-  bodySchema?: JsonSchema;
-  public: boolean;
-}
-/** The input schemas of every route: body, querystring, params. */
-const inputs: Array<{ method: string; url: string; schemas: Record<string, JsonSchema> }> = [];
-
 let app: App;
 let user: TestUser;
 let admin: TestUser;
-const routes: RouteInfo[] = [];
+const routes: RouteInputs[] = [];
+/** Routes that answer without a token. */
+const isPublic = (route: RouteInputs) => route.auth === 'none' || route.auth === 'optional';
 
 beforeAll(async () => {
   app = testServer({ adminEmails: ['admin-bad-input@example.com'] });
-  app.addHook('onRoute', (route) => {
-    const methods = ([] as HTTPMethods[]).concat(route.method);
-    for (const method of methods) {
-      if (method === 'HEAD' || method === 'OPTIONS') continue;
-      if (route.url.startsWith('/docs') || route.url === '/metrics' || route.url === '*') continue;
-      routes.push({
-        method,
-        url: route.url,
-        bodySchema: (route.schema?.body as JsonSchema | undefined) ?? undefined,
-        public: route.config?.auth === 'none' || route.config?.auth === 'optional',
-      });
-      const schema = (route.schema ?? {}) as Record<string, JsonSchema | undefined>;
-      const schemas = Object.fromEntries(
-        (['body', 'querystring', 'params'] as const).flatMap((part) =>
-          schema[part] ? [[part, schema[part] as JsonSchema]] : [],
-        ),
-      );
-      if (Object.keys(schemas).length > 0) inputs.push({ method, url: route.url, schemas });
-    }
-  });
+  const mounted = collectRoutes(app);
   await app.ready();
+  routes.push(
+    ...mounted.filter((r) => !(r.url.startsWith('/docs') || r.url === '/metrics' || r.url === '*')),
+  );
   user = await signUp(app);
   admin = await signUp(app, { email: 'admin-bad-input@example.com' });
 });
@@ -103,7 +80,7 @@ describe('bad input on every route', () => {
   });
 
   it('answers junk tokens with 401 INVALID_TOKEN on every protected route', async () => {
-    for (const route of routes.filter((r) => !r.public)) {
+    for (const route of routes.filter((r) => !isPublic(r))) {
       for (const authorization of [
         'Bearer junk',
         'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
@@ -113,7 +90,7 @@ describe('bad input on every route', () => {
           method: route.method,
           url: concrete(route.url),
           headers: { authorization },
-          payload: route.bodySchema ? {} : undefined,
+          payload: route.body ? {} : undefined,
         });
         expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
         expect(errorCode(res)).toBe('INVALID_TOKEN');
@@ -122,7 +99,7 @@ describe('bad input on every route', () => {
   });
 
   it('answers malformed JSON, wrong types and missing fields with 400 VALIDATION_ERROR', async () => {
-    for (const route of routes.filter((r) => r.bodySchema)) {
+    for (const route of routes.filter((r) => r.body)) {
       for (const who of [user, admin]) {
         const label = `${route.method} ${route.url}`;
         const url = concrete(route.url);
@@ -133,7 +110,7 @@ describe('bad input on every route', () => {
           ['null', 'null'],
           [
             'wrong types',
-            JSON.stringify(sample(route.bodySchema, 'x') as object, (_k, v) =>
+            JSON.stringify(sample(route.body, 'x') as object, (_k, v) =>
               typeof v === 'string' ? 12345 : typeof v === 'number' ? 'NaN' : v,
             ),
           ],
@@ -150,7 +127,7 @@ describe('bad input on every route', () => {
           expectClientError(res, `${label} ${name}`);
           if (name === 'malformed') expect(errorCode(res), label).toBe('VALIDATION_ERROR');
         }
-        if (route.bodySchema?.required?.length) {
+        if (route.body?.required?.length) {
           const res = await app.inject(as(who, { method: route.method, url, payload: {} }));
           expectClientError(res, `${label} missing fields`);
         }
@@ -168,8 +145,8 @@ describe('bad input on every route', () => {
   });
 
   it('refuses NUL characters anywhere in a body', async () => {
-    for (const route of routes.filter((r) => hasStringField(r.bodySchema))) {
-      const payload = sample(route.bodySchema, 'ab\u0000cd') as object;
+    for (const route of routes.filter((r) => hasStringField(r.body))) {
+      const payload = sample(route.body, 'ab\u0000cd') as object;
       const res = await app.inject(
         as(user, { method: route.method, url: concrete(route.url), payload }),
       );
@@ -179,7 +156,7 @@ describe('bad input on every route', () => {
   });
 
   it('refuses prototype-pollution keys and leaves Object.prototype alone', async () => {
-    for (const route of routes.filter((r) => r.bodySchema)) {
+    for (const route of routes.filter((r) => r.body)) {
       for (const payload of [
         '{"__proto__": {"polluted": true}}',
         '{"constructor": {"prototype": {"polluted": true}}}',
@@ -201,7 +178,7 @@ describe('bad input on every route', () => {
 
   it('refuses bodies over 1 MiB with 413 PAYLOAD_TOO_LARGE', async () => {
     const huge = JSON.stringify({ content: 'x'.repeat(1024 * 1024 + 10) });
-    for (const route of routes.filter((r) => r.bodySchema)) {
+    for (const route of routes.filter((r) => r.body)) {
       const res = await app.inject(
         as(user, {
           method: route.method,
@@ -221,7 +198,7 @@ describe('bad input on every route', () => {
         for (const junk of ['not-a-uuid', '%00', "1'%20OR%20'1'='1", '..%2F..%2Fetc']) {
           const url = route.url.replace(/:[A-Za-z]+/g, junk);
           const res = await app.inject(
-            as(admin, { method: route.method, url, payload: route.bodySchema ? {} : undefined }),
+            as(admin, { method: route.method, url, payload: route.body ? {} : undefined }),
           );
           expectClientError(res, `${route.method} ${url}`);
         }
@@ -266,9 +243,11 @@ describe('bad input on every route', () => {
       )
         unbounded.push(`${where} (${type} without minimum and maximum)`);
     };
+    const inputs = routes.filter((r) => r.body || r.querystring || r.params);
     for (const route of inputs) {
-      for (const [part, schema] of Object.entries(route.schemas)) {
-        walk(schema, `${route.method} ${route.url} ${part}`);
+      for (const part of ['body', 'querystring', 'params'] as const) {
+        const schema = route[part];
+        if (schema) walk(schema, `${route.method} ${route.url} ${part}`);
       }
     }
     expect(inputs.length).toBeGreaterThan(20);

@@ -4,7 +4,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { App } from '../src/http/types';
 import { validatorCompiler } from '../src/http/validation';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
-import { type JsonSchema, kind, leaves, sample } from './support/schemas';
+import {
+  collectRoutes,
+  type JsonSchema,
+  kind,
+  leaves,
+  type RouteInputs,
+  sample,
+} from './support/schemas';
 import { storages } from './support/storages';
 
 /**
@@ -14,14 +21,6 @@ import { storages } from './support/storages';
  * of its kind, on real resources so that an accepted value would reach storage, on both
  * storages: the answer must be 400 VALIDATION_ERROR.
  */
-
-interface RouteInfo {
-  method: HTTPMethods;
-  url: string;
-  params?: JsonSchema;
-  querystring?: JsonSchema;
-  body?: JsonSchema;
-}
 
 /** Timestamps ajv-formats' `date-time` accepted that JavaScript or PostgreSQL cannot keep. */
 const BAD_TIMESTAMPS = [
@@ -77,26 +76,15 @@ function withRaw(body: unknown, path: string[], raw: string): string {
 describe.each(storages())('values no storage can keep are refused (%s)', (_name, storage) => {
   let app: App;
   let admin: TestUser;
-  const routes: RouteInfo[] = [];
+  const routes: RouteInputs[] = [];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     const adminEmail = `admin-${randomUUID()}@example.com`;
     app = testServer({ storage: storage(), adminEmails: [adminEmail] });
-    app.addHook('onRoute', (route) => {
-      for (const method of ([] as HTTPMethods[]).concat(route.method)) {
-        if (method === 'HEAD' || method === 'OPTIONS') continue;
-        const schema = route.schema as Record<string, JsonSchema | undefined> | undefined;
-        routes.push({
-          method,
-          url: route.url,
-          params: schema?.params,
-          querystring: schema?.querystring,
-          body: schema?.body,
-        });
-      }
-    });
+    const mounted = collectRoutes(app);
     await app.ready();
+    routes.push(...mounted);
     admin = await signUp(app, { email: adminEmail });
     const guest = await signUp(app);
     const call = async (
@@ -135,7 +123,7 @@ describe.each(storages())('values no storage can keep are refused (%s)', (_name,
   });
   afterAll(() => app?.close());
 
-  const url = (route: RouteInfo, params: Record<string, string> = {}) =>
+  const url = (route: RouteInputs, params: Record<string, string> = {}) =>
     route.url.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
       const value = params[name] ?? ids[name];
       if (value === undefined) throw new Error(`no fixture for :${name} of ${route.url}`);

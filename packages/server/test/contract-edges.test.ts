@@ -1,34 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import type { HTTPMethods } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
-import { type JsonSchema, leaves, sample } from './support/schemas';
+import {
+  collectRoutes,
+  type JsonSchema,
+  leaves,
+  type RouteInputs,
+  sample,
+} from './support/schemas';
 
 /** Small edges of the contract: bodies that may be omitted, and validation messages. */
-
-interface RouteInfo {
-  method: HTTPMethods;
-  url: string;
-  body?: JsonSchema;
-}
 
 let app: App;
 let host: TestUser;
 let roomId: string;
-const routes: RouteInfo[] = [];
+/** The routes whose body has properties. */
+const routes: RouteInputs[] = [];
 
 const json = { 'content-type': 'application/json' };
 
 beforeAll(async () => {
   app = testServer();
-  app.addHook('onRoute', (route) => {
-    const body = (route.schema as { body?: JsonSchema } | undefined)?.body;
-    for (const method of ([] as HTTPMethods[]).concat(route.method)) {
-      if (body?.properties) routes.push({ method, url: route.url, body });
-    }
-  });
+  const mounted = collectRoutes(app);
   await app.ready();
+  routes.push(...mounted.filter((route) => route.body?.properties));
   host = await signUp(app);
   const room = await app.inject({
     method: 'POST',

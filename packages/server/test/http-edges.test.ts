@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { connect } from 'node:net';
-import Fastify, { type LightMyRequestResponse } from 'fastify';
+import Fastify from 'fastify';
 import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientErrorHandler } from '../src/http/errors';
 import { SECURITY_HEADERS } from '../src/http/security-headers';
 import type { App } from '../src/http/types';
 import { conferencePlugin } from '../src/plugin';
-import { errorCode, quickUser, TEST_SECRET, testServer } from './support/app';
+import { expectError, quickUser, TEST_SECRET, testServer } from './support/app';
 import { LIVEKIT_KEY, LIVEKIT_SECRET, livekitOptions } from './support/livekit';
+import { rawRequest } from './support/raw-http';
 
 // The edges of HTTP that no route handler sees: unknown routes, requests Node's parser or
 // Fastify's router refuse, bodies of the wrong media type. Every answer is our error body with
@@ -20,10 +20,6 @@ const livekit = livekitOptions('http://127.0.0.1:1');
 function expectSecurityHeaders(headers: Record<string, unknown>, label: string) {
   for (const [name, value] of SECURITY_HEADERS)
     expect(headers[name], `${label}: ${name}`).toBe(value);
-}
-
-function expectError(res: LightMyRequestResponse, status: number, code: string) {
-  expect({ status: res.statusCode, code: errorCode(res) }, res.body).toEqual({ status, code });
 }
 
 /** Two ways to serve videoconf: our server, and a host app mounting the plugin under a prefix. */
@@ -125,31 +121,6 @@ describe.each(setups)('HTTP edges with %s', (_name, prefix, make) => {
   }
 });
 
-/** Sends raw bytes to a listening server and returns the status, headers and body it answers. */
-function raw(port: number, request: string) {
-  return new Promise<{ status: number; headers: Record<string, string>; body: string }>(
-    (resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write(request));
-      let data = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk) => {
-        data += chunk;
-      });
-      socket.on('error', reject);
-      socket.on('close', () => {
-        const [head = '', body = ''] = data.split('\r\n\r\n');
-        const [statusLine = '', ...lines] = head.split('\r\n');
-        const headers: Record<string, string> = {};
-        for (const line of lines) {
-          const colon = line.indexOf(':');
-          headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-        }
-        resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
-      });
-    },
-  );
-}
-
 const parserCases: [string, string, number, string][] = [
   ['a method Node does not know', 'FOO / HTTP/1.1\r\nHost: x\r\n\r\n', 405, 'METHOD_NOT_ALLOWED'],
   [
@@ -190,7 +161,8 @@ describe('requests that Node or the router refuse, on a listening createConferen
   afterAll(() => app.close());
 
   it.each(parserCases)('%s answers our error body', async (_label, request, status, code) => {
-    const res = await raw(port, request);
+    const res = await rawRequest(port, request);
+    if (!res) throw new Error(`no answer to ${JSON.stringify(request)}`);
     expect(res.status, res.body).toBe(status);
     const body = JSON.parse(res.body);
     expect(body).toEqual({
@@ -211,9 +183,9 @@ describe('clientErrorHandler for host apps', () => {
     await host.listen({ port: 0, host: '127.0.0.1' });
     try {
       const { port } = host.server.address() as { port: number };
-      const res = await raw(port, 'FOO /videoconf/health HTTP/1.1\r\nHost: x\r\n\r\n');
-      expect(res.status).toBe(405);
-      expect(JSON.parse(res.body).code).toBe('METHOD_NOT_ALLOWED');
+      const res = await rawRequest(port, 'FOO /videoconf/health HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(res?.status).toBe(405);
+      expect(JSON.parse(res?.body ?? '').code).toBe('METHOD_NOT_ALLOWED');
     } finally {
       await host.close();
     }
@@ -231,9 +203,8 @@ describe('clientErrorHandler for host apps', () => {
     try {
       const { port } = host.server.address() as { port: number };
       // The request line and one header, then nothing more.
-      const res = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
-      expect(res.body).toBe('');
-      expect(res.status).toBeNaN();
+      const res = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+      expect(res).toBeUndefined();
     } finally {
       await host.close();
     }

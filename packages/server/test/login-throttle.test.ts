@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import type { ConferenceServerOptions, RateLimitSettings } from '../src/options';
 import { memoryStorage } from '../src/storage/memory';
 import { errorCode, signUp, type TestUser, testServer } from './support/app';
-import { freePort } from './support/redis';
+import { freePort, redisNamespace } from './support/redis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUDGET = 5;
 
 const apps: App[] = [];
@@ -195,11 +194,6 @@ describe('per-account login throttling (memory store)', () => {
 });
 
 describe('per-account login throttling on Redis', () => {
-  async function ready(client: Redis) {
-    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-    return client;
-  }
-
   /** Two instances on one storage and one Redis (keys under a prefix of this test). */
   async function cluster(): Promise<{
     a: App;
@@ -208,18 +202,8 @@ describe('per-account login throttling on Redis', () => {
     admin: Redis;
     prefix: string;
   }> {
-    const prefix = `videoconf-test:${randomUUID()}:`;
-    const admin = await ready(new Redis(REDIS_URL));
-    cleanups.push(async () => {
-      const keys = await admin.keys(`${prefix}*`);
-      if (keys.length) await admin.del(...keys);
-      await admin.quit();
-    });
-    const client = async () => {
-      const redis = new Redis(REDIS_URL, { keyPrefix: prefix, enableOfflineQueue: false });
-      cleanups.push(() => redis.quit());
-      return ready(redis);
-    };
+    const { prefix, admin, client, close } = await redisNamespace();
+    cleanups.push(close);
     const storage = memoryStorage();
     await storage.init();
     cleanups.push(() => storage.close());

@@ -1,8 +1,7 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import type { LivekitOptions } from '../src/options';
-import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
+import { expectError, type QuickUser, quickUser, testServer } from './support/app';
 import {
   type FakeLivekit,
   livekitOptions,
@@ -50,10 +49,6 @@ describe.each(storages())('LiveKit media on %s storage', (_name, storage) => {
       headers: user.auth,
       ...(payload !== undefined && { payload }),
     });
-  const expectError = (res: LightMyRequestResponse, status: number, code: string) => {
-    expect(res.statusCode, res.body).toBe(status);
-    expect(errorCode(res)).toBe(code);
-  };
   const createRoom = async (body: object = {}): Promise<Room> => {
     const res = await call(host, 'POST', '/rooms', { title: 'Media', ...body });
     expect(res.statusCode, res.body).toBe(201);

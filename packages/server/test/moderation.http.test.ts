@@ -1,7 +1,6 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
+import { expectError, type QuickUser, quickUser, testServer } from './support/app';
 import { storages } from './support/storages';
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -32,10 +31,6 @@ describe.each(storages())('moderation over HTTP on %s storage', (_name, storage)
       ...(user && { headers: user.auth }),
       ...(payload !== undefined && { payload }),
     });
-  const expectError = (res: LightMyRequestResponse, status: number, code: string) => {
-    expect(res.statusCode, res.body).toBe(status);
-    expect(errorCode(res)).toBe(code);
-  };
   const join = async (user: QuickUser, id = roomId): Promise<P> => {
     const res = await call(user, 'POST', `/rooms/${id}/join`);
     expect(res.statusCode, res.body).toBe(200);

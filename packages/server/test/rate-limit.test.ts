@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import type { ConferenceServerOptions } from '../src/options';
 import { memoryStorage } from '../src/storage/memory';
 import { errorCode, signUp, testServer } from './support/app';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { redisNamespace } from './support/redis';
 
 const apps: App[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -286,29 +284,12 @@ describe('/api/v1/admin/rate-limits', () => {
 });
 
 describe('rate limits on Redis', () => {
-  /** A client whose keys live under a prefix of this test run; removed afterwards. */
-  function redisClient(prefix: string) {
-    const client = new Redis(REDIS_URL, { keyPrefix: prefix, enableOfflineQueue: false });
-    cleanups.push(() => client.quit());
-    return client;
-  }
-
-  async function ready(client: Redis) {
-    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-    return client;
-  }
-
   it('shares the counters of every instance on one Redis', async () => {
-    const prefix = `videoconf-test:${randomUUID()}:`;
-    const admin = await ready(new Redis(REDIS_URL));
-    cleanups.push(async () => {
-      const keys = await admin.keys(`${prefix}*`);
-      if (keys.length) await admin.del(...keys);
-      await admin.quit();
-    });
+    const { prefix, admin, client, close } = await redisNamespace();
+    cleanups.push(close);
     const rateLimit = { anonymousPerMinute: 4, authPerMinute: 2 };
-    const a = await server({ rateLimit, redis: { client: await ready(redisClient(prefix)) } });
-    const b = await server({ rateLimit, redis: { client: await ready(redisClient(prefix)) } });
+    const a = await server({ rateLimit, redis: { client: await client() } });
+    const b = await server({ rateLimit, redis: { client: await client() } });
 
     expect((await health(a)).headers['x-ratelimit-remaining']).toBe('3');
     expect((await health(b)).headers['x-ratelimit-remaining']).toBe('2');

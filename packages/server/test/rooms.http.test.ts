@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
+import { expectError, type QuickUser, quickUser, testServer } from './support/app';
 import { storages } from './support/storages';
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -27,10 +26,6 @@ describe.each(storages())('rooms over HTTP on %s storage', (_name, storage) => {
       ...(user && { headers: user.auth }),
       ...(payload !== undefined && { payload }),
     });
-  const expectError = (res: LightMyRequestResponse, status: number, code: string) => {
-    expect(res.statusCode, res.body).toBe(status);
-    expect(errorCode(res)).toBe(code);
-  };
   const createRoom = async (body: object = {}, owner = host) => {
     const res = await call(owner, 'POST', '/rooms', { title: 'Standup', ...body });
     expect(res.statusCode, res.body).toBe(201);

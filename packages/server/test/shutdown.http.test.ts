@@ -1,58 +1,14 @@
-import { connect } from 'node:net';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../src/http/security-headers';
 import type { App } from '../src/http/types';
 import { conferencePlugin } from '../src/plugin';
 import { quickUser, TEST_SECRET, testServer } from './support/app';
+import { rawConnection } from './support/raw-http';
 
 // Requests that reach a listening server after `app.close()` began: they come on connections
 // that were busy when the close started (idle ones are closed), here pipelined behind a request
 // still in flight. Each answers 503 in the contract's shape, never Fastify's bare 503.
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Parses the HTTP/1.1 responses (with content-length) of one connection. */
-function parseResponses(data: string): RawResponse[] {
-  const responses: RawResponse[] = [];
-  let rest = data;
-  while (rest.startsWith('HTTP/1.1')) {
-    const end = rest.indexOf('\r\n\r\n');
-    const [statusLine = '', ...lines] = rest.slice(0, end).split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    const length = Number(headers['content-length'] ?? 0);
-    const body = rest.slice(end + 4, end + 4 + length);
-    responses.push({ status: Number(statusLine.split(' ')[1]), headers, body });
-    rest = rest.slice(end + 4 + length);
-  }
-  return responses;
-}
-
-/**
- * A connection that sends `first` at once and more requests when told (HTTP/1.1 pipelining);
- * `answers` resolves with every response once the server closes the connection.
- */
-function connection(port: number, first: string) {
-  const socket = connect(port, '127.0.0.1', () => socket.write(first));
-  let data = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk) => {
-    data += chunk;
-  });
-  const answers = new Promise<RawResponse[]>((resolve, reject) => {
-    socket.on('error', reject);
-    socket.on('close', () => resolve(parseResponses(data)));
-  });
-  return { send: (request: string) => socket.write(request), answers };
-}
 
 const get = (path: string, headers: Record<string, string> = {}) =>
   `GET ${path} HTTP/1.1\r\nhost: localhost\r\n${Object.entries(headers)
@@ -98,7 +54,7 @@ describe.each(setups)('graceful shutdown of %s', (_name, prefix, make) => {
       get(`${prefix}/no-such-route`),
     ];
     // Each connection is busy with /slow when the close begins, so it stays open.
-    const connections = behind.map(() => connection(port, get('/slow')));
+    const connections = behind.map(() => rawConnection(port, get('/slow')));
     while (inFlight < behind.length) await new Promise((resolve) => setTimeout(resolve, 5));
 
     const closed = app.close();

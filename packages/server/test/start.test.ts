@@ -2,9 +2,10 @@
 // starts it), stopped with Ctrl-C (SIGINT to the group) or SIGTERM to pnpm alone.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './support/redis';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -15,14 +16,6 @@ interface Started {
   server: number;
   output: () => string;
   exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** Whether something accepts connections on 127.0.0.1:port. */

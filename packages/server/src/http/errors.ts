@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConferenceError, ERROR_MESSAGES, ERROR_STATUS, type ErrorCode } from '../errors';
-import { isClosing, shuttingDown } from '../operations/shutdown';
-import { SECURITY_HEADERS } from './security-headers';
+import { closingRefusal } from '../operations/shutdown';
+import { SECURITY_HEADERS, setSecurityHeaders } from './security-headers';
 
 /** The error body of the contract: Fastify's shape with a stable code. */
 export function errorBody(statusCode: number, code: string, message: string) {
@@ -102,21 +102,17 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
  * scope's hooks, so it sets the security headers itself.
  */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  reply.headers(SECURITY_HEADER_MAP);
-  const error = isClosing(request)
-    ? shuttingDown()
-    : new ConferenceError('NOT_FOUND', 'Route not found');
+  setSecurityHeaders(reply);
+  const error = closingRefusal(request) ?? new ConferenceError('NOT_FOUND', 'Route not found');
   return errorHandler(error as FastifyError, request, reply);
 }
-
-const SECURITY_HEADER_MAP: Record<string, string> = Object.fromEntries(SECURITY_HEADERS);
 
 /**
  * Fastify's `frameworkErrors`: a URL the router cannot decode (bad percent-encoding) or a path
  * parameter over `maxParamLength` answers `400 VALIDATION_ERROR` in our error body.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  reply.headers(SECURITY_HEADER_MAP);
+  setSecurityHeaders(reply);
   return errorHandler(error, request, reply);
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyReply } from 'fastify';
 
 /**
  * The security headers of helmet's defaults, as `@fastify/helmet` (global) set them on every
@@ -30,16 +30,12 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: stri
 const HEADERS: Record<string, string> = Object.fromEntries(SECURITY_HEADERS);
 
 /**
- * `onRequest` hook: adds the security headers to the reply's headers, which a route may still
- * override (the docs UI sets its own CSP). Kept off the raw response on purpose: a header set
- * there sends Node's `writeHead` down its slow path, which validates every header a second
- * time (bench `http.me`).
+ * Adds the security headers to the reply's headers, which a route may still override (the docs
+ * UI sets its own CSP). Run by the API scope's `onRequest` hook (plugin.ts) and by the handlers
+ * that run outside the scope's hooks (http/errors.ts). Kept off the raw response on purpose: a
+ * header set there sends Node's `writeHead` down its slow path, which validates every header a
+ * second time (bench `http.me`).
  */
-export function securityHeaders(
-  _request: FastifyRequest,
-  reply: FastifyReply,
-  done: HookHandlerDoneFunction,
-): void {
+export function setSecurityHeaders(reply: FastifyReply): void {
   reply.headers(HEADERS);
-  done();
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConferenceError } from '../errors';
 
 /**
@@ -11,28 +11,26 @@ const closing = new WeakSet<object>();
 /** Whether the app that serves `request` has begun to close (`app.close()`). */
 export const isClosing = (request: FastifyRequest): boolean => closing.has(request.server.server);
 
-/** The refusal of every request that arrives while the server is closing. */
-export const shuttingDown = () =>
-  new ConferenceError('SERVICE_UNAVAILABLE', 'Server is shutting down');
+/**
+ * The refusal of a request that arrives while the server is closing: `503 SERVICE_UNAVAILABLE`
+ * (our error body, `retry-after`, `connection: close`), except for a route that answers by
+ * itself (`/health`: `503 {status: "shutting_down", checks}`); `undefined` otherwise. Checked by
+ * the API scope's `onRequest` hook (plugin.ts) and by the not-found handler.
+ */
+export const closingRefusal = (request: FastifyRequest): ConferenceError | undefined =>
+  !closing.has(request.server.server) || request.routeOptions.config?.shutdown === 'answer'
+    ? undefined
+    : new ConferenceError('SERVICE_UNAVAILABLE', 'Server is shutting down');
 
 /**
- * From the moment `app.close()` begins, answers every request of this scope with
- * `503 SERVICE_UNAVAILABLE` (our error body, `retry-after`, `connection: close`), except
- * `/health`, which answers `503 {status: "shutting_down", checks}`. Needs Fastify's
- * `return503OnClosing: false`: with Fastify's default, Fastify answers such requests itself,
- * with a body without `code`, before any hook runs.
+ * Marks the server as closing from the moment `app.close()` begins (see `closingRefusal`).
+ * Needs Fastify's `return503OnClosing: false`: with Fastify's default, Fastify answers such
+ * requests itself, with a body without `code`, before any hook runs.
  */
-export function refuseWhileClosing(app: FastifyInstance): void {
+export function trackClosing(app: FastifyInstance): void {
   app.addHook('preClose', (done) => {
     closing.add(app.server);
     done();
-  });
-  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done) => {
-    if (!closing.has(request.server.server) || request.routeOptions.config?.shutdown === 'answer') {
-      done();
-      return;
-    }
-    done(shuttingDown());
   });
 }
 

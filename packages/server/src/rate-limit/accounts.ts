@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import { ConferenceError } from '../errors';
 import type { RedisClient } from '../options';
-
-/** The per-account login budget when `rateLimit` names none. */
-export const LOGIN_THROTTLE_DEFAULTS = {
-  loginFailuresPerAccount: 10,
-  loginFailureWindowSeconds: 15 * 60,
-} as const;
+import { rateLimited, scriptCommand, storeUnavailable } from './refusal';
 
 /** How long a client that logged in to an account keeps a failure budget of its own. */
-export const KNOWN_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
+const KNOWN_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /** Largest number of counters (and of known clients) the memory store keeps. */
-export const MEMORY_LIMIT = 100_000;
+const MEMORY_LIMIT = 100_000;
 
 export interface LoginThrottleSettings {
   /** Failed logins an account accepts per window from one budget. */
@@ -123,14 +117,7 @@ export function loginThrottle(
       }
       if (!taken.allowed) {
         const seconds = Math.max(1, Math.ceil(taken.ttlMs / 1000));
-        reply.header('x-ratelimit-limit', max);
-        reply.header('x-ratelimit-remaining', 0);
-        reply.header('x-ratelimit-reset', seconds);
-        reply.header('retry-after', seconds);
-        throw new ConferenceError(
-          'RATE_LIMITED',
-          `Too many failed logins for this account, retry in ${seconds} seconds`,
-        );
+        throw rateLimited(reply, max, seconds, 'Too many failed logins for this account');
       }
       let settled = false;
       return {
@@ -241,22 +228,16 @@ function redisCounters(
   nameSpace: string,
   log: FastifyBaseLogger,
 ): CounterStore {
-  if (!(TAKE_COMMAND in redis)) {
-    redis.defineCommand(TAKE_COMMAND, { numberOfKeys: 3, lua: TAKE_SCRIPT });
-    redis.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-  }
-  const commands = redis as unknown as {
-    [TAKE_COMMAND]: TakeCommand;
-    [RELEASE_COMMAND]: ReleaseCommand;
-  };
+  const takeCommand = scriptCommand<TakeCommand>(redis, TAKE_COMMAND, 3, TAKE_SCRIPT);
+  const releaseCommand = scriptCommand<ReleaseCommand>(redis, RELEASE_COMMAND, 1, RELEASE_SCRIPT);
+  const unavailable = storeUnavailable(log, 'login throttle store unavailable: logins answer 503');
 
   const call = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
       return await run();
     } catch (cause) {
-      log.warn({ err: cause }, 'login throttle store unavailable: logins answer 503');
-      throw new ConferenceError('SERVICE_UNAVAILABLE', 'Rate limiting is unavailable', { cause });
+      throw unavailable(cause);
     }
   };
 
@@ -266,7 +247,7 @@ function redisCounters(
       const shared = nameSpace + keys.shared;
       const own = nameSpace + keys.own;
       const [allowed, isOwn, ttlMs, count] = await call(() =>
-        commands[TAKE_COMMAND].call(redis, known, shared, own, max, windowMs),
+        takeCommand(known, shared, own, max, windowMs),
       );
       return { allowed: allowed === 1, key: isOwn === 1 ? own : shared, ttlMs, count };
     },
@@ -274,12 +255,12 @@ function redisCounters(
       await call(() =>
         Promise.all([
           redis.set(nameSpace + known, '1', 'PX', KNOWN_CLIENT_TTL_MS),
-          commands[RELEASE_COMMAND].call(redis, key),
+          releaseCommand(key),
         ]),
       );
     },
     async release(key) {
-      await call(() => commands[RELEASE_COMMAND].call(redis, key));
+      await call(() => releaseCommand(key));
     },
   };
 }

@@ -10,13 +10,17 @@ import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import type { App } from '../http/types';
 import type { RedisClient } from '../options';
-import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottle, loginThrottle } from './accounts';
+import { type LoginThrottle, loginThrottle } from './accounts';
+import { rateLimited, scriptCommand, storeUnavailable } from './refusal';
 
 /** The limits that apply when `rateLimit` names none. */
 export const RATE_LIMIT_DEFAULTS = {
   anonymousPerMinute: 300,
   userPerMinute: 1200,
   authPerMinute: 20,
+  /** The per-account login budget (`./accounts`). */
+  loginFailuresPerAccount: 10,
+  loginFailureWindowSeconds: 15 * 60,
 } as const;
 
 /** Prefix of every rate-limit counter in Redis. */
@@ -76,6 +80,10 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     userPerMinute: limits.userPerMinute ?? RATE_LIMIT_DEFAULTS.userPerMinute,
     authPerMinute: limits.authPerMinute ?? RATE_LIMIT_DEFAULTS.authPerMinute,
     exemptLoopback: limits.exemptLoopback ?? false,
+    loginFailuresPerAccount:
+      limits.loginFailuresPerAccount ?? RATE_LIMIT_DEFAULTS.loginFailuresPerAccount,
+    loginFailureWindowSeconds:
+      limits.loginFailureWindowSeconds ?? RATE_LIMIT_DEFAULTS.loginFailureWindowSeconds,
   };
 
   // Per-route options are merged over the plugin's by @fastify/rate-limit, `skipOnError`
@@ -111,10 +119,8 @@ export async function registerRateLimit(app: App, context: ConferenceContext): P
     context,
     loginThrottle(
       {
-        max: limits.loginFailuresPerAccount ?? LOGIN_THROTTLE_DEFAULTS.loginFailuresPerAccount,
-        windowMs:
-          (limits.loginFailureWindowSeconds ?? LOGIN_THROTTLE_DEFAULTS.loginFailureWindowSeconds) *
-          1000,
+        max: settings.loginFailuresPerAccount,
+        windowMs: settings.loginFailureWindowSeconds * 1000,
       },
       redis,
       app.log,
@@ -263,14 +269,7 @@ function ruleLimiter(app: App, { storage }: ConferenceContext) {
       if (!refusal || result.ttlInSeconds > refusal.ttlInSeconds) refusal = result;
     }
     if (!refusal) return;
-    reply.header('x-ratelimit-limit', refusal.max);
-    reply.header('x-ratelimit-remaining', 0);
-    reply.header('x-ratelimit-reset', refusal.ttlInSeconds);
-    reply.header('retry-after', refusal.ttlInSeconds);
-    throw new ConferenceError(
-      'RATE_LIMITED',
-      `Too many requests, retry in ${refusal.ttlInSeconds} seconds`,
-    );
+    throw rateLimited(reply, refusal.max, refusal.ttlInSeconds, 'Too many requests');
   }
 
   return { reload, check };
@@ -296,8 +295,6 @@ const INCR_COMMAND = 'videoconfRateLimitIncr';
 
 type CounterCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 
-const WARN_EVERY_MS = 30_000;
-
 /**
  * The `@fastify/rate-limit` store on the shared Redis client (the plugin's documented `store`
  * extension point). It answers a failure at once, without queueing, when the client is not
@@ -309,25 +306,11 @@ export function redisStore(
   nameSpace: string,
   log: FastifyBaseLogger,
 ): FastifyRateLimitStoreCtor {
-  if (!(INCR_COMMAND in redis)) {
-    redis.defineCommand(INCR_COMMAND, { numberOfKeys: 1, lua: INCR_SCRIPT });
-  }
-  const incr = (redis as unknown as Record<typeof INCR_COMMAND, CounterCommand>)[INCR_COMMAND].bind(
-    redis,
+  const incr = scriptCommand<CounterCommand>(redis, INCR_COMMAND, 1, INCR_SCRIPT);
+  const unavailable = storeUnavailable(
+    log,
+    'rate-limit store unavailable: credential routes answer 503, other routes are not limited',
   );
-
-  let warnedAt = 0;
-  const unavailable = (cause: unknown) => {
-    const now = Date.now();
-    if (now - warnedAt >= WARN_EVERY_MS) {
-      warnedAt = now;
-      log.warn(
-        { err: cause },
-        'rate-limit store unavailable: credential routes answer 503, other routes are not limited',
-      );
-    }
-    return new ConferenceError('SERVICE_UNAVAILABLE', 'Rate limiting is unavailable', { cause });
-  };
 
   class ConferenceRedisStore implements FastifyRateLimitStore {
     readonly #prefix: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import { passwordAuth } from '../../src/auth/password';
 import type { App } from '../../src/http/types';
 import type { ConferenceServerOptions } from '../../src/options';
@@ -70,6 +71,12 @@ export function errorCode(response: LightMyRequestResponse): string {
     throw new Error(`not an error body: ${response.statusCode} ${response.body}`);
   }
   return body.code;
+}
+
+/** Asserts an error answer: its status (showing the body when it differs), then its code. */
+export function expectError(response: LightMyRequestResponse, status: number, code: string): void {
+  expect(response.statusCode, response.body).toBe(status);
+  expect(errorCode(response)).toBe(code);
 }
 
 export interface QuickUser {

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
+import { Redis } from 'ioredis';
 
 /**
  * A redis-server of a test file's own, on a free port, that the test may kill and start
@@ -55,4 +57,45 @@ export async function killRedis(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
+}
+
+/** The shared Redis of the test run. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function ready(client: Redis): Promise<Redis> {
+  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+  return client;
+}
+
+/** Keys of one test on the shared Redis, under a prefix of their own. */
+export interface RedisNamespace {
+  /** Prefix of every key the clients write. */
+  readonly prefix: string;
+  /** A connected client without the prefix, to look at the keys. */
+  readonly admin: Redis;
+  /** A new connected client whose keys live under `prefix`, without offline queue. */
+  client(): Promise<Redis>;
+  /** Quits every client and deletes the keys. */
+  close(): Promise<void>;
+}
+
+export async function redisNamespace(): Promise<RedisNamespace> {
+  const prefix = `videoconf-test:${randomUUID()}:`;
+  const admin = await ready(new Redis(REDIS_URL));
+  const clients: Redis[] = [];
+  return {
+    prefix,
+    admin,
+    client() {
+      const client = new Redis(REDIS_URL, { keyPrefix: prefix, enableOfflineQueue: false });
+      clients.push(client);
+      return ready(client);
+    },
+    async close() {
+      for (const client of clients.reverse()) await client.quit();
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length) await admin.del(...keys);
+      await admin.quit();
+    },
+  };
 }

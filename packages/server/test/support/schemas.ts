@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
 
 /** Just what the input tests read of a route's JSON schemas. */
 export interface JsonSchema {
@@ -65,4 +66,37 @@ export function leaves(schema: JsonSchema, path: string[] = []): Array<[string[]
   const object = schema.anyOf?.find((s) => s.type === 'object');
   if (object) return leaves(object, path);
   return [[path, schema]];
+}
+
+/** A route as the input tests read it: method, URL, input schemas and `config.auth`. */
+export interface RouteInputs {
+  method: HTTPMethods;
+  url: string;
+  params?: JsonSchema;
+  querystring?: JsonSchema;
+  body?: JsonSchema;
+  auth?: string;
+}
+
+/**
+ * Every route `app` mounts after this call (an onRoute hook: call it before `ready()`), once per
+ * method, HEAD and OPTIONS left out. The array fills while the routes are added.
+ */
+export function collectRoutes(app: FastifyInstance): RouteInputs[] {
+  const routes: RouteInputs[] = [];
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as Record<string, JsonSchema | undefined> | undefined;
+    for (const method of ([] as HTTPMethods[]).concat(route.method)) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      routes.push({
+        method,
+        url: route.url,
+        params: schema?.params,
+        querystring: schema?.querystring,
+        body: schema?.body,
+        auth: route.config?.auth,
+      });
+    }
+  });
+  return routes;
 }
