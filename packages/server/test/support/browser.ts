@@ -20,6 +20,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -200,7 +201,12 @@ export interface Participant {
  */
 export async function openParticipant(
   browser: TestBrowser,
-  options: { livekitUrl: string; token: string },
+  options: {
+    livekitUrl: string;
+    token: string;
+    /** Connect through this link (signalling and media) instead of straight to LiveKit. */
+    network?: NetworkLink;
+  },
 ): Promise<Participant> {
   const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
   const page = await context.newPage();
@@ -217,7 +223,13 @@ export async function openParticipant(
     await page.waitForFunction(() => 'videoconfTest' in globalThis, undefined, {
       timeout: 10_000,
     });
-    const { identity } = await call(page, 'connect', options.livekitUrl, options.token);
+    const { identity } = await call(
+      page,
+      'connect',
+      options.network?.livekitUrl ?? options.livekitUrl,
+      options.token,
+      options.network?.mediaPort,
+    );
     return {
       page,
       context,
@@ -261,6 +273,91 @@ export async function openParticipant(
   }
 }
 
+/**
+ * A participant's network, which the test can cut: two TCP relays on loopback, one for the
+ * signalling WebSocket and one for media (the page keeps only LiveKit's ICE-TCP candidate and
+ * points it here, see browser-page.mjs). `cut()` closes every connection through them and
+ * refuses new ones until `restore()`, as a network that goes away does; LiveKit and the page
+ * each see their side of every connection fail.
+ *
+ * Why not `context.setOffline(true)`: Chromium's offline emulation stops only the page's HTTP
+ * and WebSocket traffic; WebRTC media keeps flowing (measured: frames kept being decoded on
+ * both sides through 10 s offline, and the signalling WebSocket did not even drop).
+ */
+export interface NetworkLink {
+  /** What the page connects to instead of LiveKit's URL. */
+  livekitUrl: string;
+  /** Where the page sends its media (ICE over TCP). */
+  mediaPort: number;
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function networkLink(livekit: { url: string; tcpPort: number }): Promise<NetworkLink> {
+  const target = new URL(livekit.url);
+  const signal = await tcpRelay(Number(target.port));
+  const media = await tcpRelay(livekit.tcpPort);
+  return {
+    livekitUrl: `${target.protocol}//127.0.0.1:${signal.port}`,
+    mediaPort: media.port,
+    cut() {
+      signal.cut();
+      media.cut();
+    },
+    restore() {
+      signal.restore();
+      media.restore();
+    },
+    async close() {
+      await Promise.all([signal.close(), media.close()]);
+    },
+  };
+}
+
+/** A TCP relay from a free loopback port to `127.0.0.1:targetPort`, which can be cut. */
+async function tcpRelay(targetPort: number) {
+  let cut = false;
+  const open = new Set<Socket>();
+  const server = createNetServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        open.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const dropAll = () => {
+    for (const socket of open) socket.destroy();
+  };
+  return {
+    port,
+    cut() {
+      cut = true;
+      dropAll();
+    },
+    restore() {
+      cut = false;
+    },
+    async close() {
+      dropAll();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** Polls `read` until `ok` holds, or fails after `timeoutMs` with the last value read. */
 export async function waitUntil<T>(
   read: () => Promise<T>,
@@ -282,7 +379,11 @@ export async function waitUntil<T>(
 
 /** The in-page API of browser-page.mjs. */
 interface PageHarness {
-  connect(url: string, token: string): Promise<{ identity: string; roomName: string }>;
+  connect(
+    url: string,
+    token: string,
+    mediaPort?: number,
+  ): Promise<{ identity: string; roomName: string }>;
   inboundVideo(): Promise<InboundVideo[]>;
   inboundAudio(): Promise<InboundAudio[]>;
   state(): { connectionState: string; identity?: string; remote: string[] };
