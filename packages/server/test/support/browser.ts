@@ -3,8 +3,9 @@
 // `launchBrowser()` starts `/usr/bin/chromium` (headless, fake camera and microphone: Chromium's
 // own test pattern and beep, never a stubbed track) through `playwright-core`, and serves a tiny
 // test page on loopback that loads livekit-client's ES build and `browser-page.mjs`.
-// `openParticipant()` opens one page (in its own browser context, so it can go offline alone),
-// connects it to LiveKit with a token, and publishes its camera and microphone.
+// `openParticipant()` opens one page (in a browser context of its own: its own storage, as a
+// separate device would have), connects it to LiveKit with a token, publishes its camera and
+// microphone, and reports the room's events and the inbound media it decodes.
 //
 // Tests that need it put `chromiumBinary()` in their `describe.skipIf`: without Chromium they
 // are skipped with a printed reason, unless `VIDEOCONF_REQUIRE_BROWSER=1` (CI sets it), which
@@ -12,15 +13,23 @@
 //
 //   const chromium = chromiumBinary();
 //   describe.skipIf(!chromium)('...', () => {
-//     const browser = await launchBrowser(chromium!);
-//     const alice = await openParticipant(browser, { livekitUrl, token });
-//     await alice.waitFor(() => alice.inboundVideo(), (v) => v[0]?.framesDecoded > 0, 'video');
-//     await browser.close();
+//     let browser: TestBrowser;
+//     beforeAll(async () => { browser = await launchBrowser(chromium!); });
+//     afterAll(() => browser?.close());
+//     it('...', async () => {
+//       const alice = await openParticipant(browser, { livekitUrl, token });
+//       await waitUntil(() => alice.inboundVideo(), (v) => v[0]?.framesDecoded > 0, 'video');
+//       await alice.waitForEvent((e) => e.type === 'trackMuted', { what: 'a muted track' });
+//       await alice.close();
+//     });
 //   });
+//
+// `networkLink()` gives a participant a network the test can cut (see there).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -74,31 +83,30 @@ const require = createRequire(import.meta.url);
 
 /** Starts Chromium and the test page's server. */
 export async function launchBrowser(executablePath: string): Promise<TestBrowser> {
-  const assets = new Map<string, string>([
-    [
-      '/',
-      '<!doctype html><meta charset="utf-8"><title>videoconf media test</title>' +
-        '<style>body{margin:0;font:14px sans-serif;background:#222;color:#eee}' +
-        'figure{display:inline-block;margin:8px}video{background:#000}</style>' +
-        '<main id="remote"></main><script type="module" src="/browser-page.mjs"></script>',
-    ],
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>videoconf media test</title>' +
+    '<style>body{margin:0;font:14px sans-serif;background:#222;color:#eee}' +
+    'figure{display:inline-block;margin:8px}video{background:#000}</style>' +
+    '<main id="remote"></main><script type="module" src="/browser-page.mjs"></script>';
+  const modules = new Map<string, string>([
     ['/browser-page.mjs', fileURLToPath(new URL('./browser-page.mjs', import.meta.url))],
-    ['/livekit-client.esm.mjs', require.resolve('livekit-client')],
+    // `require.resolve` finds the CommonJS build; the ES build (its `import` export) is beside it.
+    [
+      '/livekit-client.esm.mjs',
+      join(dirname(require.resolve('livekit-client')), 'livekit-client.esm.mjs'),
+    ],
   ]);
-  // `require.resolve` gives the CommonJS build; the ES build sits next to it.
-  const esm = assets.get('/livekit-client.esm.mjs')!.replace(/livekit-client\.umd\.js$/, '');
-  assets.set('/livekit-client.esm.mjs', `${esm}livekit-client.esm.mjs`);
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const asset = assets.get(path);
-    if (!asset) {
-      response.writeHead(404).end();
-    } else if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(asset);
-    } else {
+    const file = modules.get(path);
+    if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    } else if (file) {
       response
         .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
-        .end(readFileSync(asset));
+        .end(readFileSync(file));
+    } else {
+      response.writeHead(404).end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -171,7 +179,7 @@ export interface InboundAudio {
 
 export interface Participant {
   page: Page;
-  /** The page's own context: `context.setOffline(true)` cuts only this participant. */
+  /** The page's own context (note: `context.setOffline(true)` does not stop WebRTC media). */
   context: BrowserContext;
   /** Its LiveKit identity (our user id). */
   identity: string;
