@@ -97,6 +97,10 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
     const micOf = (tracks: InboundAudio[], identity: string) =>
       tracks.find((a) => a.identity === identity && a.source === 'microphone');
 
+    /** Audio samples decoded from packets (not made up by packet-loss concealment). */
+    const heard = (mic: InboundAudio | undefined) =>
+      mic ? mic.totalSamplesReceived - mic.concealedSamples : 0;
+
     /** Waits until `viewer` has decoded more than `after` frames of `other`'s camera. */
     const framesOf = async (viewer: Participant, other: Participant, after = 0) =>
       cameraOf(
@@ -139,10 +143,7 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
         const audio = micOf(
           await waitUntil(
             () => viewer.inboundAudio(),
-            (tracks) => {
-              const mic = micOf(tracks, other.identity);
-              return !!mic && (mic.totalSamplesReceived > 0 || mic.audioLevel > 0);
-            },
+            (tracks) => heard(micOf(tracks, other.identity)) > 0,
             `${viewer.identity} receiving ${other.identity}'s microphone`,
           ),
           other.identity,
@@ -153,7 +154,8 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
           `[${name}] ${who}: both pages connected ${connected} ms after the first REST join; ` +
             `first remote frame decoded at ${firstFrame} ms ` +
             `(${video.frameWidth}x${video.frameHeight}, ${video.framesDecoded} frames), ` +
-            `audio ${audio.totalSamplesReceived} samples, level ${audio.audioLevel}; ` +
+            `audio ${audio.totalSamplesReceived} samples (${audio.concealedSamples} concealed), ` +
+            `level ${audio.audioLevel}; ` +
             `screenshot ${shot}`,
         );
       }
@@ -189,6 +191,7 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
       const frozen = {
         hostSees: cameraOf(await hostPage.inboundVideo(), guest.id)!.framesDecoded,
         guestSees: cameraOf(await guestPage.inboundVideo(), host.id)!.framesDecoded,
+        hostHears: heard(micOf(await hostPage.inboundAudio(), guest.id)),
       };
       await sleep(3_000);
       expect(cameraOf(await hostPage.inboundVideo(), guest.id)!.framesDecoded).toBe(
@@ -208,6 +211,11 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
       // Media flows again both ways, under the same LiveKit identity, with the same token.
       await framesOf(hostPage, guestPage, frozen.hostSees + 10);
       await framesOf(guestPage, hostPage, frozen.guestSees + 10);
+      await waitUntil(
+        () => hostPage.inboundAudio(),
+        (tracks) => heard(micOf(tracks, guest.id)) > frozen.hostHears,
+        `the host hearing the guest again`,
+      );
       const flowing = Date.now() - restoredAt;
       expect(await guestPage.state()).toMatchObject({
         connectionState: 'connected',

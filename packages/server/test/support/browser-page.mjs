@@ -213,6 +213,7 @@ globalThis.videoconfTest = {
       identity,
       source,
       totalSamplesReceived: stat?.totalSamplesReceived ?? 0,
+      concealedSamples: stat?.concealedSamples ?? 0,
       audioLevel: stat?.audioLevel ?? 0,
       bytesReceived: stat?.bytesReceived ?? 0,
     }));

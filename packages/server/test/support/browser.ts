@@ -172,7 +172,10 @@ export interface InboundVideo {
 export interface InboundAudio {
   identity: string;
   source: string;
+  /** Samples played out, including those Chromium made up for lost packets... */
   totalSamplesReceived: number;
+  /** ...which are these: received audio is `totalSamplesReceived - concealedSamples`. */
+  concealedSamples: number;
   audioLevel: number;
   bytesReceived: number;
 }
