@@ -28,7 +28,7 @@ function attachRemote(track, participant) {
     figure.append(element, caption);
     document.querySelector('#remote').append(figure);
   } else {
-    // Played (autoplay is allowed by the harness's flags) so Chromium's audio pipeline pulls it.
+    // Played as in a real call (the harness's flags allow autoplay).
     const element = track.attach();
     element.dataset.identity = participant.identity;
     document.querySelector('#remote').append(element);

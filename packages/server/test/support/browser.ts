@@ -40,7 +40,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * The flags of every test browser: headless without a sandbox or GPU (containers, CI), no
  * background traffic, camera and microphone allowed without a prompt and replaced by Chromium's
- * fake devices (a moving test pattern and a beep), and remote audio allowed to play unprompted.
+ * fake devices (a moving test pattern and a beep), and remote audio allowed to play unprompted
+ * as in a real call (the inbound audio stats do not depend on it: Chromium decodes WebRTC audio
+ * either way).
  */
 export const CHROMIUM_ARGS = [
   '--headless',
