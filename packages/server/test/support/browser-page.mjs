@@ -1,0 +1,241 @@
+// The in-page half of test/support/browser.ts: loaded as an ES module by the test page, next to
+// livekit-client's own ES build. It exposes `globalThis.videoconfTest` for `page.evaluate`, and
+// reports room events to the test through the `videoconfRoomEvent` binding that browser.ts
+// installs before the page loads.
+import { DisconnectReason, Room, RoomEvent, Track } from '/livekit-client.esm.mjs';
+
+/** @type {Room | undefined} */
+let room;
+
+function report(type, detail = {}) {
+  const event = { type, at: Date.now(), ...detail };
+  // The binding exists only when the page is driven by the harness; a page opened by hand works.
+  globalThis.videoconfRoomEvent?.(event);
+}
+
+/** One <figure> per remote video track, labelled with its participant's identity. */
+function attachRemote(track, participant) {
+  if (track.kind === Track.Kind.Video) {
+    const figure = document.createElement('figure');
+    figure.dataset.identity = participant.identity;
+    figure.dataset.trackSid = track.sid;
+    const element = track.attach();
+    element.muted = true;
+    element.width = 320;
+    element.height = 240;
+    const caption = document.createElement('figcaption');
+    caption.textContent = `remote video of ${participant.identity}`;
+    figure.append(element, caption);
+    document.querySelector('#remote').append(figure);
+  } else {
+    // Played as in a real call (the harness's flags allow autoplay).
+    const element = track.attach();
+    element.dataset.identity = participant.identity;
+    document.querySelector('#remote').append(element);
+  }
+}
+
+function detachRemote(track) {
+  for (const element of track.detach()) {
+    (element.closest('figure') ?? element).remove();
+  }
+}
+
+/** The `inbound-rtp` entry of a remote track's receiver (`RTCPeerConnection.getStats()`). */
+async function inbound(track) {
+  const report = await track.getRTCStatsReport();
+  if (!report) return undefined;
+  for (const stat of report.values()) {
+    if (stat.type === 'inbound-rtp') return stat;
+  }
+  return undefined;
+}
+
+async function inboundOf(kind) {
+  const result = [];
+  if (!room) return result;
+  for (const participant of room.remoteParticipants.values()) {
+    for (const publication of participant.trackPublications.values()) {
+      const track = publication.track;
+      if (!track || track.kind !== kind) continue;
+      const stat = await inbound(track);
+      result.push({ identity: participant.identity, source: publication.source, stat });
+    }
+  }
+  return result;
+}
+
+/**
+ * Sends all of this page's media over TCP to `127.0.0.1:port` (a link the test can cut, see
+ * `networkLink` in browser.ts). Both sides must forget UDP, or ICE finds it anyway (LiveKit
+ * checks every candidate the page trickles, and the page learns peer-reflexive ones from that):
+ * - LiveKit's candidates are kept only for its loopback ICE-TCP candidate, pointed at the link;
+ * - the page's own candidates are told to LiveKit only when they are TCP.
+ * Applied to every description and candidate, so ICE restarts go the same way.
+ */
+function routeMediaThrough(port) {
+  const remote = (candidate) => {
+    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
+    const parts = candidate.split(' ');
+    if (parts[2]?.toLowerCase() !== 'tcp' || parts[4] !== '127.0.0.1') return undefined;
+    parts[5] = String(port);
+    return parts.join(' ');
+  };
+  const local = (candidate) =>
+    candidate.split(' ')[2]?.toLowerCase() === 'tcp' ? candidate : undefined;
+  const filterSdp = (sdp, keep) =>
+    sdp
+      .split('\r\n')
+      .flatMap((line) => {
+        if (!line.startsWith('a=candidate:')) return [line];
+        const kept = keep(line.slice(2));
+        return kept ? [`a=${kept}`] : [];
+      })
+      .join('\r\n');
+  const prototype = RTCPeerConnection.prototype;
+
+  const setRemoteDescription = prototype.setRemoteDescription;
+  prototype.setRemoteDescription = function (description) {
+    if (!description?.sdp) return setRemoteDescription.call(this, description);
+    const sdp = filterSdp(description.sdp, remote);
+    return setRemoteDescription.call(this, { type: description.type, sdp });
+  };
+  const addIceCandidate = prototype.addIceCandidate;
+  prototype.addIceCandidate = function (init) {
+    if (!init?.candidate) return addIceCandidate.call(this, init);
+    const kept = remote(init.candidate);
+    if (!kept) return Promise.resolve();
+    return addIceCandidate.call(this, { ...init, candidate: kept });
+  };
+
+  for (const name of ['createOffer', 'createAnswer']) {
+    const create = prototype[name];
+    prototype[name] = async function (...args) {
+      const description = await create.apply(this, args);
+      return { type: description.type, sdp: filterSdp(description.sdp, local) };
+    };
+  }
+  const onicecandidate = Object.getOwnPropertyDescriptor(prototype, 'onicecandidate');
+  Object.defineProperty(prototype, 'onicecandidate', {
+    ...onicecandidate,
+    set(handler) {
+      onicecandidate.set.call(
+        this,
+        handler &&
+          ((event) => {
+            if (event.candidate?.candidate && !local(event.candidate.candidate)) return;
+            handler.call(this, event);
+          }),
+      );
+    },
+  });
+}
+
+globalThis.videoconfTest = {
+  /**
+   * Connects to LiveKit and publishes the fake camera and microphone. With `mediaPort`, media
+   * goes only over TCP to that port (see `routeMediaThrough`).
+   */
+  async connect(url, token, mediaPort) {
+    if (mediaPort) routeMediaThrough(mediaPort);
+    room = new Room({ adaptiveStream: false, dynacast: false });
+    room
+      .on(RoomEvent.Connected, () => report('connected'))
+      .on(RoomEvent.Disconnected, (reason) =>
+        report('disconnected', { reason: DisconnectReason[reason] ?? String(reason) }),
+      )
+      .on(RoomEvent.SignalReconnecting, () => report('signalReconnecting'))
+      .on(RoomEvent.Reconnecting, () => report('reconnecting'))
+      .on(RoomEvent.Reconnected, () => report('reconnected'))
+      .on(RoomEvent.ConnectionStateChanged, (state) => report('connectionState', { state }))
+      .on(RoomEvent.ParticipantConnected, (p) =>
+        report('participantConnected', { identity: p.identity }),
+      )
+      .on(RoomEvent.ParticipantDisconnected, (p) =>
+        report('participantDisconnected', { identity: p.identity }),
+      )
+      .on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
+        attachRemote(track, participant);
+        report('trackSubscribed', {
+          identity: participant.identity,
+          kind: track.kind,
+          source: publication.source,
+        });
+      })
+      .on(RoomEvent.TrackUnsubscribed, (track, publication, participant) => {
+        detachRemote(track);
+        report('trackUnsubscribed', {
+          identity: participant.identity,
+          kind: track.kind,
+          source: publication.source,
+        });
+      })
+      .on(RoomEvent.TrackMuted, (publication, participant) =>
+        report('trackMuted', {
+          identity: participant.identity,
+          kind: publication.kind,
+          source: publication.source,
+        }),
+      )
+      .on(RoomEvent.TrackUnmuted, (publication, participant) =>
+        report('trackUnmuted', {
+          identity: participant.identity,
+          kind: publication.kind,
+          source: publication.source,
+        }),
+      )
+      .on(RoomEvent.LocalTrackPublished, (publication) =>
+        report('localTrackPublished', { kind: publication.kind, source: publication.source }),
+      )
+      .on(RoomEvent.LocalTrackUnpublished, (publication) =>
+        report('localTrackUnpublished', { kind: publication.kind, source: publication.source }),
+      );
+    await room.connect(url, token);
+    await room.localParticipant.enableCameraAndMicrophone();
+    return { identity: room.localParticipant.identity, roomName: room.name };
+  },
+
+  /** Inbound video of every remote participant: framesDecoded, frameWidth, frameHeight... */
+  async inboundVideo() {
+    return (await inboundOf(Track.Kind.Video)).map(({ identity, source, stat }) => ({
+      identity,
+      source,
+      framesDecoded: stat?.framesDecoded ?? 0,
+      frameWidth: stat?.frameWidth ?? 0,
+      frameHeight: stat?.frameHeight ?? 0,
+      bytesReceived: stat?.bytesReceived ?? 0,
+    }));
+  },
+
+  /** Inbound audio of every remote participant: totalSamplesReceived, audioLevel... */
+  async inboundAudio() {
+    return (await inboundOf(Track.Kind.Audio)).map(({ identity, source, stat }) => ({
+      identity,
+      source,
+      totalSamplesReceived: stat?.totalSamplesReceived ?? 0,
+      concealedSamples: stat?.concealedSamples ?? 0,
+      audioLevel: stat?.audioLevel ?? 0,
+      bytesReceived: stat?.bytesReceived ?? 0,
+    }));
+  },
+
+  /** What the room looks like from this page. */
+  state() {
+    return {
+      connectionState: room?.state ?? 'none',
+      identity: room?.localParticipant.identity,
+      remote: room ? [...room.remoteParticipants.keys()] : [],
+    };
+  },
+
+  /** Publishes or unpublishes a screen share (Chromium's fake capture with the harness flags). */
+  async setScreenShare(enabled) {
+    await room.localParticipant.setScreenShareEnabled(enabled);
+  },
+
+  async disconnect() {
+    await room?.disconnect();
+  },
+};
+
+report('ready');
