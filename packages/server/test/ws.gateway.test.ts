@@ -115,10 +115,12 @@ describe.each(storages())('WebSocket gateway on %s storage', (_name, makeStorage
       }
     });
 
-    it('closes 4401 for a malformed since', async () => {
-      const socket = await TestSocket.open(`${base}/ws/rooms/${roomId}`);
-      socket.send({ type: 'auth', token: tokenOf(member), since: -1 });
-      expect((await socket.closes()).code).toBe(CLOSE_CODES.UNAUTHORIZED);
+    it('closes 4401 for a malformed since (negative, fractional, beyond the protocol Count)', async () => {
+      for (const since of [-1, 1.5, 2_147_483_648]) {
+        const socket = await TestSocket.open(`${base}/ws/rooms/${roomId}`);
+        socket.send({ type: 'auth', token: tokenOf(member), since });
+        expect((await socket.closes()).code, String(since)).toBe(CLOSE_CODES.UNAUTHORIZED);
+      }
     });
 
     it('closes 4408 when no auth frame arrives in time', async () => {

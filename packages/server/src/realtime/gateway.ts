@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import websocket from '@fastify/websocket';
-import { CLOSE_CODES } from '@videoconf/protocol';
+import { CLOSE_CODES, MAX_INTEGER } from '@videoconf/protocol';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/types';
@@ -274,7 +274,8 @@ export function createGateway(context: ConferenceContext, log: FastifyBaseLogger
       (typeof token === 'string' && token.length > 0 && token.length <= 4096);
     const validSince =
       since === undefined ||
-      (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0);
+      // The protocol's `Count`: 0 to MAX_INTEGER.
+      (typeof since === 'number' && Number.isInteger(since) && since >= 0 && since <= MAX_INTEGER);
     if (!validToken || !validSince) {
       connection.close(CLOSE_CODES.UNAUTHORIZED, 'invalid auth frame');
       return;
