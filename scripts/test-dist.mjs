@@ -90,7 +90,11 @@ const newest = (path) => {
 const oldest = (dir) =>
   Math.min(...readdirSync(dir).map((name) => statSync(join(dir, name)).mtimeMs));
 
-/** Builds unless every output is newer than every source (as `pnpm start` judges it). */
+/**
+ * Builds unless every file of every dist/ is newer than every source, package.json and tsup
+ * config: stricter than `pnpm start`, which looks at its own entry points only, because this tier
+ * packs all of dist/.
+ */
 function ensureBuilt() {
   let stale;
   try {
