@@ -1,0 +1,170 @@
+// The in-page half of test/support/browser.ts: loaded as an ES module by the test page, next to
+// livekit-client's own ES build. It exposes `globalThis.videoconfTest` for `page.evaluate`, and
+// reports room events to the test through the `videoconfRoomEvent` binding that browser.ts
+// installs before the page loads.
+import { DisconnectReason, Room, RoomEvent, Track } from '/livekit-client.esm.mjs';
+
+/** @type {Room | undefined} */
+let room;
+
+function report(type, detail = {}) {
+  const event = { type, at: Date.now(), ...detail };
+  // The binding exists only when the page is driven by the harness; a page opened by hand works.
+  globalThis.videoconfRoomEvent?.(event);
+}
+
+/** One <figure> per remote video track, labelled with its participant's identity. */
+function attachRemote(track, participant) {
+  if (track.kind === Track.Kind.Video) {
+    const figure = document.createElement('figure');
+    figure.dataset.identity = participant.identity;
+    figure.dataset.trackSid = track.sid;
+    const element = track.attach();
+    element.muted = true;
+    element.width = 320;
+    element.height = 240;
+    const caption = document.createElement('figcaption');
+    caption.textContent = `remote video of ${participant.identity}`;
+    figure.append(element, caption);
+    document.querySelector('#remote').append(figure);
+  } else {
+    // Played (autoplay is allowed by the harness's flags) so Chromium's audio pipeline pulls it.
+    const element = track.attach();
+    element.dataset.identity = participant.identity;
+    document.querySelector('#remote').append(element);
+  }
+}
+
+function detachRemote(track) {
+  for (const element of track.detach()) {
+    (element.closest('figure') ?? element).remove();
+  }
+}
+
+/** The `inbound-rtp` entry of a remote track's receiver (`RTCPeerConnection.getStats()`). */
+async function inbound(track) {
+  const report = await track.getRTCStatsReport();
+  if (!report) return undefined;
+  for (const stat of report.values()) {
+    if (stat.type === 'inbound-rtp') return stat;
+  }
+  return undefined;
+}
+
+async function inboundOf(kind) {
+  const result = [];
+  if (!room) return result;
+  for (const participant of room.remoteParticipants.values()) {
+    for (const publication of participant.trackPublications.values()) {
+      const track = publication.track;
+      if (!track || track.kind !== kind) continue;
+      const stat = await inbound(track);
+      result.push({ identity: participant.identity, source: publication.source, stat });
+    }
+  }
+  return result;
+}
+
+globalThis.videoconfTest = {
+  /** Connects to LiveKit and publishes the fake camera and microphone. */
+  async connect(url, token) {
+    room = new Room({ adaptiveStream: false, dynacast: false });
+    room
+      .on(RoomEvent.Connected, () => report('connected'))
+      .on(RoomEvent.Disconnected, (reason) =>
+        report('disconnected', { reason: DisconnectReason[reason] ?? String(reason) }),
+      )
+      .on(RoomEvent.SignalReconnecting, () => report('signalReconnecting'))
+      .on(RoomEvent.Reconnecting, () => report('reconnecting'))
+      .on(RoomEvent.Reconnected, () => report('reconnected'))
+      .on(RoomEvent.ConnectionStateChanged, (state) => report('connectionState', { state }))
+      .on(RoomEvent.ParticipantConnected, (p) =>
+        report('participantConnected', { identity: p.identity }),
+      )
+      .on(RoomEvent.ParticipantDisconnected, (p) =>
+        report('participantDisconnected', { identity: p.identity }),
+      )
+      .on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
+        attachRemote(track, participant);
+        report('trackSubscribed', {
+          identity: participant.identity,
+          kind: track.kind,
+          source: publication.source,
+        });
+      })
+      .on(RoomEvent.TrackUnsubscribed, (track, publication, participant) => {
+        detachRemote(track);
+        report('trackUnsubscribed', {
+          identity: participant.identity,
+          kind: track.kind,
+          source: publication.source,
+        });
+      })
+      .on(RoomEvent.TrackMuted, (publication, participant) =>
+        report('trackMuted', {
+          identity: participant.identity,
+          kind: publication.kind,
+          source: publication.source,
+        }),
+      )
+      .on(RoomEvent.TrackUnmuted, (publication, participant) =>
+        report('trackUnmuted', {
+          identity: participant.identity,
+          kind: publication.kind,
+          source: publication.source,
+        }),
+      )
+      .on(RoomEvent.LocalTrackPublished, (publication) =>
+        report('localTrackPublished', { kind: publication.kind, source: publication.source }),
+      )
+      .on(RoomEvent.LocalTrackUnpublished, (publication) =>
+        report('localTrackUnpublished', { kind: publication.kind, source: publication.source }),
+      );
+    await room.connect(url, token);
+    await room.localParticipant.enableCameraAndMicrophone();
+    return { identity: room.localParticipant.identity, roomName: room.name };
+  },
+
+  /** Inbound video of every remote participant: framesDecoded, frameWidth, frameHeight... */
+  async inboundVideo() {
+    return (await inboundOf(Track.Kind.Video)).map(({ identity, source, stat }) => ({
+      identity,
+      source,
+      framesDecoded: stat?.framesDecoded ?? 0,
+      frameWidth: stat?.frameWidth ?? 0,
+      frameHeight: stat?.frameHeight ?? 0,
+      bytesReceived: stat?.bytesReceived ?? 0,
+    }));
+  },
+
+  /** Inbound audio of every remote participant: totalSamplesReceived, audioLevel... */
+  async inboundAudio() {
+    return (await inboundOf(Track.Kind.Audio)).map(({ identity, source, stat }) => ({
+      identity,
+      source,
+      totalSamplesReceived: stat?.totalSamplesReceived ?? 0,
+      audioLevel: stat?.audioLevel ?? 0,
+      bytesReceived: stat?.bytesReceived ?? 0,
+    }));
+  },
+
+  /** What the room looks like from this page. */
+  state() {
+    return {
+      connectionState: room?.state ?? 'none',
+      identity: room?.localParticipant.identity,
+      remote: room ? [...room.remoteParticipants.keys()] : [],
+    };
+  },
+
+  /** Publishes or unpublishes a screen share (Chromium's fake capture with the harness flags). */
+  async setScreenShare(enabled) {
+    await room.localParticipant.setScreenShareEnabled(enabled);
+  },
+
+  async disconnect() {
+    await room?.disconnect();
+  },
+};
+
+report('ready');

@@ -1,0 +1,308 @@
+// Real Chromium pages in a LiveKit room, for tests of the media path end to end.
+//
+// `launchBrowser()` starts `/usr/bin/chromium` (headless, fake camera and microphone: Chromium's
+// own test pattern and beep, never a stubbed track) through `playwright-core`, and serves a tiny
+// test page on loopback that loads livekit-client's ES build and `browser-page.mjs`.
+// `openParticipant()` opens one page (in its own browser context, so it can go offline alone),
+// connects it to LiveKit with a token, and publishes its camera and microphone.
+//
+// Tests that need it put `chromiumBinary()` in their `describe.skipIf`: without Chromium they
+// are skipped with a printed reason, unless `VIDEOCONF_REQUIRE_BROWSER=1` (CI sets it), which
+// turns the missing browser into a failure.
+//
+//   const chromium = chromiumBinary();
+//   describe.skipIf(!chromium)('...', () => {
+//     const browser = await launchBrowser(chromium!);
+//     const alice = await openParticipant(browser, { livekitUrl, token });
+//     await alice.waitFor(() => alice.inboundVideo(), (v) => v[0]?.framesDecoded > 0, 'video');
+//     await browser.close();
+//   });
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Where Debian's `apt-get install chromium` puts it; `CHROMIUM_PATH` overrides. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The flags of every test browser: headless without a sandbox or GPU (containers, CI), no
+ * background traffic, camera and microphone allowed without a prompt and replaced by Chromium's
+ * fake devices (a moving test pattern and a beep), and remote audio allowed to play unprompted.
+ */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+const NO_CHROMIUM_HELP = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
+
+/**
+ * Chromium's path, or null when there is none here (the reason is printed once). With
+ * `VIDEOCONF_REQUIRE_BROWSER=1` a missing browser throws instead: CI must not skip these tests.
+ */
+export function chromiumBinary(): string | null {
+  if (existsSync(CHROMIUM)) return CHROMIUM;
+  if (process.env.VIDEOCONF_REQUIRE_BROWSER === '1') {
+    throw new Error(`VIDEOCONF_REQUIRE_BROWSER=1 but ${NO_CHROMIUM_HELP}`);
+  }
+  if (!warned) {
+    warned = true;
+    console.warn(`Skipping the tests in a real browser: ${NO_CHROMIUM_HELP}`);
+  }
+  return null;
+}
+let warned = false;
+
+export interface TestBrowser {
+  browser: Browser;
+  /** The test page, served on loopback. */
+  pageUrl: string;
+  /** Closes every page, the browser and the page server. */
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Starts Chromium and the test page's server. */
+export async function launchBrowser(executablePath: string): Promise<TestBrowser> {
+  const assets = new Map<string, string>([
+    [
+      '/',
+      '<!doctype html><meta charset="utf-8"><title>videoconf media test</title>' +
+        '<style>body{margin:0;font:14px sans-serif;background:#222;color:#eee}' +
+        'figure{display:inline-block;margin:8px}video{background:#000}</style>' +
+        '<main id="remote"></main><script type="module" src="/browser-page.mjs"></script>',
+    ],
+    ['/browser-page.mjs', fileURLToPath(new URL('./browser-page.mjs', import.meta.url))],
+    ['/livekit-client.esm.mjs', require.resolve('livekit-client')],
+  ]);
+  // `require.resolve` gives the CommonJS build; the ES build sits next to it.
+  const esm = assets.get('/livekit-client.esm.mjs')!.replace(/livekit-client\.umd\.js$/, '');
+  assets.set('/livekit-client.esm.mjs', `${esm}livekit-client.esm.mjs`);
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const asset = assets.get(path);
+    if (!asset) {
+      response.writeHead(404).end();
+    } else if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(asset);
+    } else {
+      response
+        .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
+        .end(readFileSync(asset));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  return {
+    browser,
+    pageUrl: `http://127.0.0.1:${port}/`,
+    async close() {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A room event seen by the page (livekit-client's `RoomEvent`s, see browser-page.mjs). */
+export interface RoomEventRecord {
+  type:
+    | 'ready'
+    | 'connected'
+    | 'disconnected'
+    | 'signalReconnecting'
+    | 'reconnecting'
+    | 'reconnected'
+    | 'connectionState'
+    | 'participantConnected'
+    | 'participantDisconnected'
+    | 'trackSubscribed'
+    | 'trackUnsubscribed'
+    | 'trackMuted'
+    | 'trackUnmuted'
+    | 'localTrackPublished'
+    | 'localTrackUnpublished';
+  /** `Date.now()` in the page. */
+  at: number;
+  /** `disconnected`: livekit-client's `DisconnectReason` name, e.g. `PARTICIPANT_REMOVED`. */
+  reason?: string;
+  /** `connectionState`: `connecting`, `connected`, `reconnecting`, `disconnected`... */
+  state?: string;
+  /** The remote participant concerned. */
+  identity?: string;
+  kind?: 'audio' | 'video';
+  /** `camera`, `microphone`, `screen_share`... */
+  source?: string;
+}
+
+export interface InboundVideo {
+  identity: string;
+  source: string;
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  bytesReceived: number;
+}
+
+export interface InboundAudio {
+  identity: string;
+  source: string;
+  totalSamplesReceived: number;
+  audioLevel: number;
+  bytesReceived: number;
+}
+
+export interface Participant {
+  page: Page;
+  /** The page's own context: `context.setOffline(true)` cuts only this participant. */
+  context: BrowserContext;
+  /** Its LiveKit identity (our user id). */
+  identity: string;
+  /** Every room event so far, oldest first (live: it grows as events arrive). */
+  events: RoomEventRecord[];
+  /** Waits for an event matching `match`, seen since `since` (a `Date.now()`; default 0). */
+  waitForEvent(
+    match: (event: RoomEventRecord) => boolean,
+    options?: { since?: number; timeoutMs?: number; what?: string },
+  ): Promise<RoomEventRecord>;
+  /** Inbound video per remote track, from its receiver's `getStats()`. */
+  inboundVideo(): Promise<InboundVideo[]>;
+  /** Inbound audio per remote track, from its receiver's `getStats()`. */
+  inboundAudio(): Promise<InboundAudio[]>;
+  /** The connection state of the page's `Room`, and the remote identities it sees. */
+  state(): Promise<{ connectionState: string; identity?: string; remote: string[] }>;
+  /** Publishes (or stops) a screen share. */
+  setScreenShare(enabled: boolean): Promise<void>;
+  /** Leaves the room and closes the page. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a page in its own context, connects it to LiveKit at `livekitUrl` with `token`, and
+ * publishes its fake camera and microphone. Remote tracks are attached to `<video>`/`<audio>`
+ * elements as they are subscribed, so a screenshot shows what the participant sees.
+ */
+export async function openParticipant(
+  browser: TestBrowser,
+  options: { livekitUrl: string; token: string },
+): Promise<Participant> {
+  const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
+  const page = await context.newPage();
+  const events: RoomEventRecord[] = [];
+  const waiters = new Set<() => void>();
+  await page.exposeFunction('videoconfRoomEvent', (event: RoomEventRecord) => {
+    events.push(event);
+    for (const wake of waiters) wake();
+  });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  try {
+    await page.goto(browser.pageUrl);
+    await page.waitForFunction(() => 'videoconfTest' in globalThis, undefined, {
+      timeout: 10_000,
+    });
+    const { identity } = await call(page, 'connect', options.livekitUrl, options.token);
+    return {
+      page,
+      context,
+      identity,
+      events,
+      async waitForEvent(match, { since = 0, timeoutMs = 15_000, what = 'a room event' } = {}) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const found = events.find((event) => event.at >= since && match(event));
+          if (found) return found;
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            throw new Error(
+              `${identity} saw no ${what} within ${timeoutMs} ms; its events: ${JSON.stringify(events)}`,
+            );
+          }
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              waiters.delete(wake);
+              clearTimeout(timer);
+              resolve();
+            };
+            const timer = setTimeout(wake, left);
+            waiters.add(wake);
+          });
+        }
+      },
+      inboundVideo: () => call(page, 'inboundVideo'),
+      inboundAudio: () => call(page, 'inboundAudio'),
+      state: () => call(page, 'state'),
+      setScreenShare: (enabled) => call(page, 'setScreenShare', enabled),
+      async close() {
+        await call(page, 'disconnect').catch(() => undefined);
+        await context.close();
+      },
+    };
+  } catch (error) {
+    await context.close();
+    const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
+    throw new Error(`could not open a participant: ${(error as Error).message}${detail}`);
+  }
+}
+
+/** Polls `read` until `ok` holds, or fails after `timeoutMs` with the last value read. */
+export async function waitUntil<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** The in-page API of browser-page.mjs. */
+interface PageHarness {
+  connect(url: string, token: string): Promise<{ identity: string; roomName: string }>;
+  inboundVideo(): Promise<InboundVideo[]>;
+  inboundAudio(): Promise<InboundAudio[]>;
+  state(): { connectionState: string; identity?: string; remote: string[] };
+  setScreenShare(enabled: boolean): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** Calls `globalThis.videoconfTest[method](...args)` in the page. */
+function call<M extends keyof PageHarness>(
+  page: Page,
+  method: M,
+  ...args: Parameters<PageHarness[M]>
+): Promise<Awaited<ReturnType<PageHarness[M]>>> {
+  return page.evaluate(
+    ([name, values]) => {
+      const api = (
+        globalThis as unknown as { videoconfTest: Record<string, (...a: unknown[]) => unknown> }
+      ).videoconfTest;
+      return api[name]!(...values);
+    },
+    [method, args] as [string, unknown[]],
+  ) as Promise<Awaited<ReturnType<PageHarness[M]>>>;
+}
