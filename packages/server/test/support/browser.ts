@@ -3,8 +3,9 @@
 // `launchBrowser()` starts `/usr/bin/chromium` (headless, fake camera and microphone: Chromium's
 // own test pattern and beep, never a stubbed track) through `playwright-core`, and serves a tiny
 // test page on loopback that loads livekit-client's ES build and `browser-page.mjs`.
-// `openParticipant()` opens one page (in its own browser context, so it can go offline alone),
-// connects it to LiveKit with a token, and publishes its camera and microphone.
+// `openParticipant()` opens one page (in a browser context of its own: its own storage, as a
+// separate device would have), connects it to LiveKit with a token, publishes its camera and
+// microphone, and reports the room's events and the inbound media it decodes.
 //
 // Tests that need it put `chromiumBinary()` in their `describe.skipIf`: without Chromium they
 // are skipped with a printed reason, unless `VIDEOCONF_REQUIRE_BROWSER=1` (CI sets it), which
@@ -12,14 +13,23 @@
 //
 //   const chromium = chromiumBinary();
 //   describe.skipIf(!chromium)('...', () => {
-//     const browser = await launchBrowser(chromium!);
-//     const alice = await openParticipant(browser, { livekitUrl, token });
-//     await alice.waitFor(() => alice.inboundVideo(), (v) => v[0]?.framesDecoded > 0, 'video');
-//     await browser.close();
+//     let browser: TestBrowser;
+//     beforeAll(async () => { browser = await launchBrowser(chromium!); });
+//     afterAll(() => browser?.close());
+//     it('...', async () => {
+//       const alice = await openParticipant(browser, { livekitUrl, token });
+//       await waitUntil(() => alice.inboundVideo(), (v) => v[0]?.framesDecoded > 0, 'video');
+//       await alice.waitForEvent((e) => e.type === 'trackMuted', { what: 'a muted track' });
+//       await alice.close();
+//     });
 //   });
+//
+// `networkLink()` gives a participant a network the test can cut (see there).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -30,7 +40,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * The flags of every test browser: headless without a sandbox or GPU (containers, CI), no
  * background traffic, camera and microphone allowed without a prompt and replaced by Chromium's
- * fake devices (a moving test pattern and a beep), and remote audio allowed to play unprompted.
+ * fake devices (a moving test pattern and a beep), and remote audio allowed to play unprompted
+ * as in a real call (the inbound audio stats do not depend on it: Chromium decodes WebRTC audio
+ * either way).
  */
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -73,31 +85,30 @@ const require = createRequire(import.meta.url);
 
 /** Starts Chromium and the test page's server. */
 export async function launchBrowser(executablePath: string): Promise<TestBrowser> {
-  const assets = new Map<string, string>([
-    [
-      '/',
-      '<!doctype html><meta charset="utf-8"><title>videoconf media test</title>' +
-        '<style>body{margin:0;font:14px sans-serif;background:#222;color:#eee}' +
-        'figure{display:inline-block;margin:8px}video{background:#000}</style>' +
-        '<main id="remote"></main><script type="module" src="/browser-page.mjs"></script>',
-    ],
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>videoconf media test</title>' +
+    '<style>body{margin:0;font:14px sans-serif;background:#222;color:#eee}' +
+    'figure{display:inline-block;margin:8px}video{background:#000}</style>' +
+    '<main id="remote"></main><script type="module" src="/browser-page.mjs"></script>';
+  const modules = new Map<string, string>([
     ['/browser-page.mjs', fileURLToPath(new URL('./browser-page.mjs', import.meta.url))],
-    ['/livekit-client.esm.mjs', require.resolve('livekit-client')],
+    // `require.resolve` finds the CommonJS build; the ES build (its `import` export) is beside it.
+    [
+      '/livekit-client.esm.mjs',
+      join(dirname(require.resolve('livekit-client')), 'livekit-client.esm.mjs'),
+    ],
   ]);
-  // `require.resolve` gives the CommonJS build; the ES build sits next to it.
-  const esm = assets.get('/livekit-client.esm.mjs')!.replace(/livekit-client\.umd\.js$/, '');
-  assets.set('/livekit-client.esm.mjs', `${esm}livekit-client.esm.mjs`);
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const asset = assets.get(path);
-    if (!asset) {
-      response.writeHead(404).end();
-    } else if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(asset);
-    } else {
+    const file = modules.get(path);
+    if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    } else if (file) {
       response
         .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
-        .end(readFileSync(asset));
+        .end(readFileSync(file));
+    } else {
+      response.writeHead(404).end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -163,14 +174,17 @@ export interface InboundVideo {
 export interface InboundAudio {
   identity: string;
   source: string;
+  /** Samples played out, including those Chromium made up for lost packets... */
   totalSamplesReceived: number;
+  /** ...which are these: received audio is `totalSamplesReceived - concealedSamples`. */
+  concealedSamples: number;
   audioLevel: number;
   bytesReceived: number;
 }
 
 export interface Participant {
   page: Page;
-  /** The page's own context: `context.setOffline(true)` cuts only this participant. */
+  /** The page's own context (note: `context.setOffline(true)` does not stop WebRTC media). */
   context: BrowserContext;
   /** Its LiveKit identity (our user id). */
   identity: string;
@@ -200,7 +214,12 @@ export interface Participant {
  */
 export async function openParticipant(
   browser: TestBrowser,
-  options: { livekitUrl: string; token: string },
+  options: {
+    livekitUrl: string;
+    token: string;
+    /** Connect through this link (signalling and media) instead of straight to LiveKit. */
+    network?: NetworkLink;
+  },
 ): Promise<Participant> {
   const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
   const page = await context.newPage();
@@ -217,7 +236,13 @@ export async function openParticipant(
     await page.waitForFunction(() => 'videoconfTest' in globalThis, undefined, {
       timeout: 10_000,
     });
-    const { identity } = await call(page, 'connect', options.livekitUrl, options.token);
+    const { identity } = await call(
+      page,
+      'connect',
+      options.network?.livekitUrl ?? options.livekitUrl,
+      options.token,
+      options.network?.mediaPort,
+    );
     return {
       page,
       context,
@@ -261,6 +286,91 @@ export async function openParticipant(
   }
 }
 
+/**
+ * A participant's network, which the test can cut: two TCP relays on loopback, one for the
+ * signalling WebSocket and one for media (the page keeps only LiveKit's ICE-TCP candidate and
+ * points it here, see browser-page.mjs). `cut()` closes every connection through them and
+ * refuses new ones until `restore()`, as a network that goes away does; LiveKit and the page
+ * each see their side of every connection fail.
+ *
+ * Why not `context.setOffline(true)`: Chromium's offline emulation stops only the page's HTTP
+ * and WebSocket traffic; WebRTC media keeps flowing (measured: frames kept being decoded on
+ * both sides through 10 s offline, and the signalling WebSocket did not even drop).
+ */
+export interface NetworkLink {
+  /** What the page connects to instead of LiveKit's URL. */
+  livekitUrl: string;
+  /** Where the page sends its media (ICE over TCP). */
+  mediaPort: number;
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function networkLink(livekit: { url: string; tcpPort: number }): Promise<NetworkLink> {
+  const target = new URL(livekit.url);
+  const signal = await tcpRelay(Number(target.port));
+  const media = await tcpRelay(livekit.tcpPort);
+  return {
+    livekitUrl: `${target.protocol}//127.0.0.1:${signal.port}`,
+    mediaPort: media.port,
+    cut() {
+      signal.cut();
+      media.cut();
+    },
+    restore() {
+      signal.restore();
+      media.restore();
+    },
+    async close() {
+      await Promise.all([signal.close(), media.close()]);
+    },
+  };
+}
+
+/** A TCP relay from a free loopback port to `127.0.0.1:targetPort`, which can be cut. */
+async function tcpRelay(targetPort: number) {
+  let cut = false;
+  const open = new Set<Socket>();
+  const server = createNetServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        open.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const dropAll = () => {
+    for (const socket of open) socket.destroy();
+  };
+  return {
+    port,
+    cut() {
+      cut = true;
+      dropAll();
+    },
+    restore() {
+      cut = false;
+    },
+    async close() {
+      dropAll();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** Polls `read` until `ok` holds, or fails after `timeoutMs` with the last value read. */
 export async function waitUntil<T>(
   read: () => Promise<T>,
@@ -282,7 +392,11 @@ export async function waitUntil<T>(
 
 /** The in-page API of browser-page.mjs. */
 interface PageHarness {
-  connect(url: string, token: string): Promise<{ identity: string; roomName: string }>;
+  connect(
+    url: string,
+    token: string,
+    mediaPort?: number,
+  ): Promise<{ identity: string; roomName: string }>;
   inboundVideo(): Promise<InboundVideo[]>;
   inboundAudio(): Promise<InboundAudio[]>;
   state(): { connectionState: string; identity?: string; remote: string[] };

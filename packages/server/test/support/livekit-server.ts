@@ -57,6 +57,8 @@ export interface LivekitServer {
   httpUrl: string;
   apiKey: string;
   apiSecret: string;
+  /** The TCP port of its ICE-TCP candidates (`rtc.tcp_port`). */
+  tcpPort: number;
   /** Everything the server printed, for a failing test's message. */
   output(): string;
   close(): Promise<void>;
@@ -117,6 +119,7 @@ export async function startLivekit(
     httpUrl,
     apiKey,
     apiSecret,
+    tcpPort,
     output: () => output,
     async close() {
       if (child.exitCode === null && child.signalCode === null) {
