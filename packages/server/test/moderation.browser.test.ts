@@ -10,6 +10,8 @@ import { type QuickUser, quickUser, testServer } from './support/app';
 import {
   chromiumBinary,
   launchBrowser,
+  type NetworkLink,
+  networkLink,
   openParticipant,
   type Participant,
   type TestBrowser,
@@ -328,6 +330,57 @@ describe.skipIf(!binary || !chromium)(
           { what: "Alice's screen share" },
         );
         expect(await sources()).toContain(TrackSource.SCREEN_SHARE);
+      });
+
+      // LiveKit's webhooks in the loop of a reconnection: the participant_left of a dropped
+      // connection would make the participant leave, and then its next session would be
+      // removed. A cut of a few seconds is resumed within the same session: nothing of that
+      // happens. (Storage plays no part here: once is enough.)
+      if (name !== 'memory') return;
+      it('a participant whose network goes for a few seconds stays admitted and is not removed', async () => {
+        const { room, aliceP } = await roomWithAlice();
+        const hostPage = await connect(await mediaToken(host, room));
+        const network: NetworkLink = await networkLink(livekit);
+        try {
+          const alicePage = await openParticipant(browser, {
+            livekitUrl: livekit.url,
+            token: await mediaToken(alice, room),
+            network,
+          });
+          open.push(alicePage);
+          const sid = (await rooms.getParticipant(room.livekitRoomName, alice.id)).sid;
+          await waitUntil(
+            async () => (await app.videoconf.storage.getParticipant(aliceP.id))?.livekitSid,
+            (stored) => stored === sid,
+            "Alice's session from LiveKit's participant_joined",
+            10_000,
+          );
+
+          const cutAt = Date.now();
+          network.cut();
+          await alicePage.waitForEvent(
+            (e) => e.type === 'signalReconnecting' || e.type === 'reconnecting',
+            { since: cutAt, what: 'a reconnection attempt' },
+          );
+          await new Promise((resolve) => setTimeout(resolve, 4_000));
+          network.restore();
+          await alicePage.waitForEvent((e) => e.type === 'reconnected', {
+            since: cutAt,
+            timeoutMs: 20_000,
+            what: 'its reconnection',
+          });
+          // Time for any webhook of the reconnection to arrive and be applied.
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          expect(await app.videoconf.storage.getParticipant(aliceP.id)).toMatchObject({
+            leftAt: null,
+          });
+          expect((await livekitIdentities(room)).sort()).toEqual([host.id, alice.id].sort());
+          expect((await hostPage.state()).remote).toEqual([alice.id]);
+          const audit = await app.videoconf.storage.listAudit({ roomId: room.id, limit: 50 });
+          expect(audit.filter((e) => e.eventType === 'media_participant_removed')).toEqual([]);
+        } finally {
+          await network.close();
+        }
       });
     });
   },
