@@ -335,7 +335,9 @@ describe.each(storages())('LiveKit webhooks on %s storage', (_name, storage) => 
         ...lkEvent('participant_joined', { sid: S }),
         room: { sid: 'RM_other', name: `vc-${randomUUID()}` },
       });
-      await expectApplied(lkEvent('participant_joined', { sid: S, identity: 'agent-1' }));
+      await expectApplied(
+        lkEvent('participant_joined', { sid: S, identity: 'agent-1', kind: 'AGENT' }),
+      );
       await expectApplied({
         ...lkEvent('room_finished'),
         room: { sid: 'RM_other', name: `vc-${randomUUID()}` },
