@@ -7,7 +7,13 @@ import type { App } from '../src/http/types';
 import type { ConferenceServerOptions } from '../src/options';
 import type { Storage } from '../src/storage/types';
 import { type QuickUser, quickUser, testServer } from './support/app';
-import { LIVEKIT_KEY, LIVEKIT_SECRET, livekitOptions } from './support/livekit';
+import {
+  type FakeLivekit,
+  LIVEKIT_KEY,
+  LIVEKIT_SECRET,
+  livekitOptions,
+  startFakeLivekit,
+} from './support/livekit';
 import { storages } from './support/storages';
 
 /**
@@ -28,7 +34,13 @@ interface LivekitEvent {
   id: string;
   createdAt: string;
   room: { sid: string; name: string };
-  participant?: { sid: string; identity: string; name: string; disconnectReason?: string };
+  participant?: {
+    sid: string;
+    identity: string;
+    name: string;
+    disconnectReason?: string;
+    kind?: string;
+  };
 }
 
 /** The signature LiveKit puts in the `Authorization` header of a delivery. */
@@ -109,7 +121,13 @@ describe.each(storages())('LiveKit webhooks on %s storage', (_name, storage) => 
   /** A WebhookEvent as LiveKit encodes it, `seconds` after the test's start. */
   const lkEvent = (
     event: string,
-    input: { sid?: string; identity?: string; seconds?: number; reason?: string } = {},
+    input: {
+      sid?: string;
+      identity?: string;
+      seconds?: number;
+      reason?: string;
+      kind?: string;
+    } = {},
   ): LivekitEvent => ({
     event,
     id: `EV_${randomUUID()}`,
@@ -121,6 +139,7 @@ describe.each(storages())('LiveKit webhooks on %s storage', (_name, storage) => 
         identity: input.identity ?? alice.id,
         name: 'Alice',
         ...(input.reason && { disconnectReason: input.reason }),
+        ...(input.kind && { kind: input.kind }),
       },
     }),
   });
@@ -316,7 +335,9 @@ describe.each(storages())('LiveKit webhooks on %s storage', (_name, storage) => 
         ...lkEvent('participant_joined', { sid: S }),
         room: { sid: 'RM_other', name: `vc-${randomUUID()}` },
       });
-      await expectApplied(lkEvent('participant_joined', { sid: S, identity: 'agent-1' }));
+      await expectApplied(
+        lkEvent('participant_joined', { sid: S, identity: 'agent-1', kind: 'AGENT' }),
+      );
       await expectApplied({
         ...lkEvent('room_finished'),
         room: { sid: 'RM_other', name: `vc-${randomUUID()}` },
@@ -437,6 +458,156 @@ describe.each(storages())('LiveKit webhooks on %s storage', (_name, storage) => 
       expect(publishedOf('participant.left')).toEqual([]);
       const audit = await app.videoconf.storage.listAudit({ roomId: room.id, limit: 20 });
       expect(audit.filter((e) => e.actorRole === 'livekit')).toEqual([]);
+    });
+  });
+
+  describe('participants LiveKit must not keep', () => {
+    // LiveKit does not revoke tokens: a kicked or departed user may reconnect with the media
+    // token it still holds. Its participant_joined makes the server remove it again.
+    let fake: FakeLivekit;
+    beforeEach(async () => {
+      fake = await startFakeLivekit();
+      await start({ options: { livekit: livekitOptions(fake.url) } });
+    });
+    afterEach(() => fake.close());
+
+    const removals = () => fake.callsTo('RemoveParticipant').map((call) => call.body);
+    const removedAudit = async () =>
+      (await app.videoconf.storage.listAudit({ roomId: room.id, limit: 50 })).filter(
+        (e) => e.eventType === 'media_participant_removed',
+      );
+    const hostCall = (method: 'POST', url: string) =>
+      app.inject({ method, url: `/api/v1/rooms/${room.id}${url}`, headers: host.auth });
+
+    it('removes a kicked participant that reconnects with its old token, and audits it', async () => {
+      fake.connect(room.livekitRoomName, alice.id);
+      const kick = await hostCall('POST', `/participants/${aliceParticipant.id}/kick`);
+      expect(kick.statusCode, kick.body).toBe(204);
+      expect(fake.isConnected(room.livekitRoomName, alice.id)).toBe(false);
+
+      // Alice connects again with the token she got before the kick.
+      fake.connect(room.livekitRoomName, alice.id);
+      const S = sid('PA');
+      const joined = lkEvent('participant_joined', { sid: S, seconds: 1 });
+      await expectApplied(joined);
+      expect(fake.isConnected(room.livekitRoomName, alice.id)).toBe(false);
+      expect(removals()).toEqual([
+        // The kick's, then the webhook's.
+        expect.objectContaining({ room: room.livekitRoomName, identity: alice.id }),
+        expect.objectContaining({ room: room.livekitRoomName, identity: alice.id }),
+      ]);
+      expect(await removedAudit()).toEqual([
+        expect.objectContaining({
+          actorUserId: null,
+          actorRole: 'livekit',
+          payload: {
+            userId: alice.id,
+            livekitSid: S,
+            reason: 'kicked',
+            livekitEventId: joined.id,
+          },
+        }),
+      ]);
+      // The kicked participant does not get the intruding session's sid.
+      expect(await stored(aliceParticipant.id)).toMatchObject({ isKicked: true, livekitSid: null });
+
+      // A redelivery of that event removes nobody again.
+      await expectApplied(joined);
+      expect(removals()).toHaveLength(2);
+      expect(await removedAudit()).toHaveLength(1);
+    });
+
+    it('removes a user who left through the API, and anyone once the room is over', async () => {
+      const leave = await app.inject({
+        method: 'POST',
+        url: `/api/v1/rooms/${room.id}/leave`,
+        headers: alice.auth,
+      });
+      expect(leave.statusCode, leave.body).toBe(204);
+      fake.connect(room.livekitRoomName, alice.id);
+      await expectApplied(lkEvent('participant_joined', { sid: sid('PA'), seconds: 1 }));
+      expect(fake.isConnected(room.livekitRoomName, alice.id)).toBe(false);
+
+      const end = await hostCall('POST', '/end');
+      expect(end.statusCode, end.body).toBe(200);
+      // The host reconnects with its token to the room it ended.
+      fake.connect(room.livekitRoomName, host.id);
+      await expectApplied(
+        lkEvent('participant_joined', { sid: sid('PA'), identity: host.id, seconds: 2 }),
+      );
+      expect(fake.isConnected(room.livekitRoomName, host.id)).toBe(false);
+      expect((await removedAudit()).map((e) => [e.payload.userId, e.payload.reason])).toEqual([
+        [host.id, 'room_over'],
+        [alice.id, 'not_a_participant'],
+      ]);
+    });
+
+    it('keeps admitted participants, services, other rooms and sessions known to be gone', async () => {
+      // Alice is admitted: her join sets her sid and she stays.
+      fake.connect(room.livekitRoomName, alice.id);
+      const S1 = sid('PA');
+      await expectApplied(lkEvent('participant_joined', { sid: S1, seconds: 1 }));
+      expect((await activeAlice())?.livekitSid).toBe(S1);
+
+      // An agent dispatched to the room is a service, not a participant of ours.
+      fake.connect(room.livekitRoomName, 'agent-1');
+      await expectApplied(
+        lkEvent('participant_joined', {
+          sid: sid('PA'),
+          identity: 'agent-1',
+          kind: 'AGENT',
+          seconds: 1,
+        }),
+      );
+      // A room we do not know may belong to another application on the same LiveKit.
+      const foreign = `vc-${randomUUID()}`;
+      fake.connect(foreign, 'someone');
+      await expectApplied({
+        ...lkEvent('participant_joined', { sid: sid('PA'), identity: 'someone' }),
+        room: { sid: 'RM_other', name: foreign },
+      });
+      expect(fake.isConnected(room.livekitRoomName, 'agent-1')).toBe(true);
+      expect(fake.isConnected(foreign, 'someone')).toBe(true);
+      expect(removals()).toEqual([]);
+
+      // Out of order: the join of a session whose leave was already processed. The session is
+      // gone, and a later session of that identity brings a join of its own.
+      const S2 = sid('PA');
+      await expectApplied(lkEvent('participant_left', { sid: S1, seconds: 2 }));
+      expect(await activeAlice()).toBeUndefined();
+      await expectApplied(lkEvent('participant_left', { sid: S2, seconds: 4 }));
+      await expectApplied(lkEvent('participant_joined', { sid: S2, seconds: 3 }));
+      expect(removals()).toEqual([]);
+      expect(await removedAudit()).toEqual([]);
+    });
+
+    it('does not remove a user who left and joined again through the API', async () => {
+      const S1 = sid('PA');
+      fake.connect(room.livekitRoomName, alice.id);
+      await expectApplied(lkEvent('participant_joined', { sid: S1, seconds: 1 }));
+      const leave = await app.inject({
+        method: 'POST',
+        url: `/api/v1/rooms/${room.id}/leave`,
+        headers: alice.auth,
+      });
+      expect(leave.statusCode, leave.body).toBe(204);
+      const again = await join(alice);
+      // Her new session's join, and a late redelivery-free join of an older one.
+      const S2 = sid('PA');
+      await expectApplied(lkEvent('participant_joined', { sid: S2, seconds: 3 }));
+      await expectApplied(lkEvent('participant_joined', { sid: sid('PA'), seconds: 2 }));
+      expect(fake.isConnected(room.livekitRoomName, alice.id)).toBe(true);
+      expect(removals()).toEqual([]);
+      expect(await stored(again.id)).toMatchObject({ leftAt: null, livekitSid: S2 });
+    });
+
+    it('answers 204 when the reconnected session is already gone from LiveKit', async () => {
+      const kick = await hostCall('POST', `/participants/${aliceParticipant.id}/kick`);
+      expect(kick.statusCode, kick.body).toBe(204);
+      // Not connected (any more): LiveKit answers 404, nothing to audit.
+      await expectApplied(lkEvent('participant_joined', { sid: sid('PA'), seconds: 1 }));
+      expect(removals()).toHaveLength(2);
+      expect(await removedAudit()).toEqual([]);
     });
   });
 

@@ -17,6 +17,7 @@ export type AuditEventType =
   | 'waiting_room_rejected'
   | 'role_changed'
   | 'participant_muted'
+  | 'media_participant_removed'
   | 'invite_created'
   | 'invite_revoked'
   | 'invite_redeemed'

@@ -80,7 +80,7 @@ export async function livekitWebhookRoutes(app: App) {
       if (!authorization) throw new ConferenceError('UNAUTHORIZED');
       const body = typeof request.body === 'string' ? request.body : '';
       const event = await verify(receiver, body, authorization);
-      const outcome = await handleWebhookEvent(context, event);
+      const outcome = await handleWebhookEvent({ ...context, log: request.log }, event);
       request.log.info(
         { livekitEvent: event.event, livekitEventId: event.id, outcome },
         'livekit webhook',

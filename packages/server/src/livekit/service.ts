@@ -1,14 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { ConferenceContext } from '../context';
 import { ConferenceError } from '../errors';
 import { toRoom } from '../http/serialize';
+import { bestEffort } from '../media/livekit';
 import { isOver } from '../rooms/service';
-import type { WebhookEventRecord } from '../storage/types';
+import type { RoomRecord, WebhookEventRecord } from '../storage/types';
 
 /**
  * What LiveKit's webhooks change in our state:
  * - `participant_joined`: the active participant (identity = our user id) of the room (LiveKit
- *   room name = our `livekitRoomName`) gets the session's `livekitSid`;
+ *   room name = our `livekitRoomName`) gets the session's `livekitSid`; a standard participant
+ *   whose identity is not an active participant of a room that is not over is removed from the
+ *   LiveKit room again (`removeUnadmitted`);
  * - `participant_left`: that participant leaves with reason `disconnected` (`participant.left`);
  * - `room_finished`: an active room ends (`room.ended`, audit `room_ended` by `livekit`).
  * Every other event is ignored.
@@ -18,7 +22,9 @@ import type { WebhookEventRecord } from '../storage/types';
  * room and per participant, and retries), so every rule below checks that the event is still
  * about the current LiveKit session before it changes anything.
  */
-export type WebhookDeps = Pick<ConferenceContext, 'storage' | 'events' | 'audit'>;
+export type WebhookDeps = Pick<ConferenceContext, 'storage' | 'events' | 'audit' | 'media'> & {
+  log: FastifyBaseLogger;
+};
 
 /** What a delivery did: `applied`, `replayed` (id seen before) or `ignored` (nothing to do). */
 export type WebhookOutcome = 'applied' | 'replayed' | 'ignored';
@@ -39,6 +45,13 @@ const isHandled = (event: string): event is HandledEvent =>
 const DUPLICATE_IDENTITY = 2;
 const MIGRATION = 8;
 const CONTINUES_ELSEWHERE: ReadonlySet<number> = new Set([DUPLICATE_IDENTITY, MIGRATION]);
+
+/**
+ * `ParticipantInfo.kind` of a client connected with an access token (livekit_models.proto
+ * `ParticipantInfo.Kind`; not exported by the SDK either). Agents, egress, ingress and SIP
+ * callers are services the operator dispatched: not ours to admit or remove.
+ */
+const STANDARD = 0;
 
 /** The latest time an event may claim: year 9999. */
 const MAX_EVENT_SECONDS = 253_402_300_799n;
@@ -70,6 +83,7 @@ export async function handleWebhookEvent(
           sid: required(event.participant?.sid, 'participant sid'),
           identity: required(event.participant?.identity, 'participant identity'),
           reason: Number(event.participant?.disconnectReason ?? 0),
+          kind: Number(event.participant?.kind ?? STANDARD),
         };
   const record: WebhookEventRecord = {
     id,
@@ -83,29 +97,35 @@ export async function handleWebhookEvent(
 
   if (participant === null) return roomFinished(deps, record, now);
   if (record.event === 'participant_joined') {
-    return participantJoined(deps, record, participant.sid, participant.identity);
+    return participantJoined(deps, record, participant);
   }
   return participantLeft(deps, record, participant);
 }
 
 /**
- * Records the session's sid on the active participant, unless the event is stale: the room is
- * over or unknown, there is no active participant of that identity, the session already left
- * (its `participant_left` was processed first), or the sid in place came from a newer join.
+ * Records the session's sid on the active participant, unless the event is stale: there is no
+ * active participant of that identity, the session already left (its `participant_left` was
+ * processed first), or the sid in place came from a newer join. A standard participant that is
+ * not admitted (no active participant of that identity, or the room is over) is removed from
+ * the LiveKit room instead (`removeUnadmitted`).
  */
 async function participantJoined(
-  { storage }: WebhookDeps,
+  deps: WebhookDeps,
   record: WebhookEventRecord,
-  sid: string,
-  identity: string,
+  session: { sid: string; identity: string; kind: number },
 ): Promise<WebhookOutcome> {
+  const { storage } = deps;
+  const { sid, identity } = session;
   const room = await storage.getRoomByLivekitName(record.roomName ?? '');
-  if (!room || isOver(room)) return 'ignored';
-  const participant = await storage.findActiveParticipant(room.id, identity);
-  if (!participant || participant.livekitSid === sid) return 'ignored';
+  // Not one of our rooms (another application may share the LiveKit server): not ours to judge.
+  if (!room) return 'ignored';
+  const participant = isOver(room) ? null : await storage.findActiveParticipant(room.id, identity);
   if (await storage.findWebhookEvent({ event: 'participant_left', participantSid: sid })) {
+    // The session is gone already; a later session of that identity has a join of its own.
     return 'ignored';
   }
+  if (!participant) return removeUnadmitted(deps, room, record, session);
+  if (participant.livekitSid === sid) return 'ignored';
   if (participant.livekitSid !== null) {
     const current = await storage.findWebhookEvent({
       event: 'participant_joined',
@@ -114,6 +134,52 @@ async function participantJoined(
     if (current && Date.parse(current.createdAt) > Date.parse(record.createdAt)) return 'ignored';
   }
   await storage.setParticipantLivekitSid(participant.id, sid);
+  return 'applied';
+}
+
+/**
+ * Who may be in the LiveKit room of one of our rooms: the active participants of a room that is
+ * not over, the same rule as for a media token (media/routes.ts `issueMediaToken`). Open-source
+ * LiveKit does not revoke tokens (it ignores RemoveParticipant's `revokeTokenTs`), so a kicked
+ * or departed user can reconnect with a media token it still holds, until the token expires. Its `participant_joined` brings it here, and it is removed again; the
+ * audit entry `media_participant_removed` (actor `livekit`) says who and why.
+ *
+ * A user admitted again through the API in the few milliseconds between our read and LiveKit
+ * acting on the removal would be removed once and can reconnect; a session that LiveKit
+ * already closed is "not found" (logged at debug level, no audit entry).
+ */
+async function removeUnadmitted(
+  { storage, media, audit, log }: WebhookDeps,
+  room: RoomRecord,
+  record: WebhookEventRecord,
+  { sid, identity, kind }: { sid: string; identity: string; kind: number },
+): Promise<WebhookOutcome> {
+  if (kind !== STANDARD || !media) return 'ignored';
+  const roomName = room.livekitRoomName;
+  const reason = isOver(room)
+    ? 'room_over'
+    : (await storage.hasBeenKicked(room.id, identity))
+      ? 'kicked'
+      : 'not_a_participant';
+  const removed = await bestEffort(
+    log,
+    'removeParticipant',
+    { room: roomName, identity, livekitSid: sid, reason },
+    async () => {
+      await media.removeParticipant(roomName, identity);
+      return true;
+    },
+  );
+  if (!removed) return 'ignored';
+  log.info(
+    { room: roomName, identity, livekitSid: sid, reason },
+    'removed a participant that reconnected to LiveKit without being admitted',
+  );
+  await audit('media_participant_removed', {
+    actor: { userId: null, role: 'livekit' },
+    roomId: room.id,
+    payload: { userId: identity, livekitSid: sid, reason, livekitEventId: record.id },
+  });
   return 'applied';
 }
 

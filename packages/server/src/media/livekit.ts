@@ -19,8 +19,10 @@ export interface MediaBackend {
    */
   createToken(input: MediaTokenInput): Promise<{ token: string; expiresAt: string }>;
   /**
-   * Disconnects a participant from the media room and revokes the media tokens issued to that
-   * identity before now, so an old token cannot reconnect.
+   * Disconnects a participant from the media room. It also asks LiveKit to revoke the media
+   * tokens issued to that identity before now (`revokeTokenTs`), which open-source LiveKit
+   * (v1.13.5) ignores: there an old token can connect again, and the `participant_joined`
+   * webhook removes it again (livekit/service.ts `removeUnadmitted`).
    */
   removeParticipant(roomName: string, identity: string): Promise<void>;
   /** Mutes every published track of one kind; returns how many were muted. */

@@ -11,7 +11,9 @@ import { canShareScreen, type RoomDeps, requireNotOver } from '../rooms/service'
  * Issues a LiveKit access token for the caller's active participant. Checked in this order:
  * room not found (404) · room ended (410) · no media server configured (503) · the caller is
  * not an active participant (403 `NOT_A_PARTICIPANT`: waiting, left, rejected, kicked, never
- * joined). Identity is the user id, so a user has one media identity per room.
+ * joined). Identity is the user id, so a user has one media identity per room. The same rule
+ * keeps the LiveKit room clean: whoever connects without it is removed again
+ * (livekit/service.ts `removeUnadmitted`).
  */
 export async function issueMediaToken(
   deps: Pick<RoomDeps, 'storage' | 'media' | 'options'>,
