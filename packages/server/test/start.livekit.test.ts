@@ -1,0 +1,149 @@
+// `pnpm start` has video out of the box: a LiveKit dev server next to ours (scripts/start.mjs,
+// scripts/livekit.mjs), wired to ours, stopped with ours, and never left running.
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { livekitBinary } from './support/livekit-server';
+import { cleanUp, eventually, listening, livekitGone, type Started, start } from './support/start';
+
+const binary = livekitBinary();
+
+/** LiveKit's verdict on a token: the status of `GET /rtc/validate` (media.real.test.ts). */
+async function livekitVerdict(httpUrl: string, token: string): Promise<number> {
+  const url = new URL('/rtc/validate', httpUrl);
+  url.searchParams.set('access_token', token);
+  const answer = await fetch(url);
+  await answer.arrayBuffer();
+  return answer.status;
+}
+
+/** A user registers and logs in, creates a room, joins it and asks for its media token. */
+async function mediaToken(port: number): Promise<{ token: string; url: string }> {
+  const api = async (path: string, body: unknown, token?: string) => {
+    const answer = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method: 'POST',
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await answer.text();
+    if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const email = `start-${port}@example.com`;
+  await api('/auth/register', { email, password: 'password123', displayName: 'Stella Start' });
+  const { accessToken } = await api('/auth/login', { email, password: 'password123' });
+  const room = await api('/rooms', { title: 'Out of the box' }, accessToken);
+  await api(`/rooms/${room.id}/join`, undefined, accessToken);
+  return api(`/rooms/${room.id}/media/token`, undefined, accessToken);
+}
+
+/** The output lines that tell how to turn video on. */
+const turnVideoOnLines = (output: string) =>
+  output.split('\n').filter((line) => line.includes('Video is off'));
+
+describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKit', () => {
+  it('two starts at once each run their own LiveKit, which accepts the media tokens of ours; Ctrl-C and SIGTERM stop both', async () => {
+    const [first, second] = await Promise.all([start(), start()]);
+    try {
+      for (const started of [first, second]) {
+        expect(started.livekit, started.output()).not.toBeNull();
+        expect(started.output()).toContain(`"livekit":"${started.livekit!.url}"`);
+      }
+      expect(first.livekit!.port).not.toBe(second.livekit!.port);
+
+      const tokens = await Promise.all([mediaToken(first.port), mediaToken(second.port)]);
+      for (const [started, other, media] of [
+        [first, second, tokens[0]],
+        [second, first, tokens[1]],
+      ] as const) {
+        expect(media.url).toBe(started.livekit!.url);
+        expect(await livekitVerdict(started.livekit!.httpUrl, media.token)).toBe(200);
+        // Each LiveKit has keys of its own: the other start's token is not good here.
+        expect(await livekitVerdict(other.livekit!.httpUrl, media.token)).toBe(401);
+      }
+
+      process.kill(-first.pnpm.pid!, 'SIGINT');
+      second.pnpm.kill('SIGTERM');
+      for (const started of [first, second]) {
+        const [code, signal] = await started.exited;
+        expect({ code, signal }, started.output()).toEqual({ code: 0, signal: null });
+        expect(await eventually(() => livekitGone(started), 15_000)).toBe(true);
+        expect(await listening(started.port)).toBe(false);
+      }
+    } finally {
+      cleanUp(first);
+      cleanUp(second);
+    }
+  }, 60_000);
+
+  it('stops ours with exit code 1 when LiveKit dies, and says so', async () => {
+    const started = await start();
+    try {
+      expect(started.livekit, started.output()).not.toBeNull();
+      process.kill(started.livekit!.pid, 'SIGKILL');
+      const [code] = await started.exited;
+      expect(code).toBe(1);
+      expect(started.output()).toMatch(/LiveKit dev server \S+ exited unexpectedly \(SIGKILL\)/);
+      expect(started.output()).toContain('shutting down');
+      expect(await listening(started.port)).toBe(false);
+    } finally {
+      cleanUp(started);
+    }
+  }, 60_000);
+
+  it('leaves no LiveKit running when ours is killed outright (SIGKILL runs no exit handler)', async () => {
+    const started = await start();
+    try {
+      expect(started.livekit, started.output()).not.toBeNull();
+      process.kill(started.server, 'SIGKILL');
+      await started.exited;
+      expect(await eventually(() => livekitGone(started), 10_000), started.output()).toBe(true);
+    } finally {
+      cleanUp(started);
+    }
+  }, 60_000);
+
+  it('LIVEKIT=off starts without LiveKit', async () => {
+    const started = await start({ LIVEKIT: 'off' });
+    try {
+      expect(started.livekit).toBeNull();
+      expect(started.output()).toContain('"livekit":null');
+      expect(turnVideoOnLines(started.output())).toEqual([]);
+    } finally {
+      started.pnpm.kill('SIGTERM');
+      await started.exited;
+      cleanUp(started);
+    }
+  }, 60_000);
+});
+
+describe.skipIf(process.platform === 'win32')('pnpm start without a LiveKit binary', () => {
+  it('starts without media and says in one line how to turn video on', async () => {
+    // No Go and no livekit-server on PATH, an empty cache: no binary can be had.
+    const path = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((dir) => dir && !['go', 'livekit-server'].some((name) => existsSync(join(dir, name))))
+      .join(delimiter);
+    const cache = mkdtempSync(join(tmpdir(), 'videoconf-no-livekit-'));
+    let started: Started | undefined;
+    try {
+      started = await start({ PATH: path, XDG_CACHE_HOME: cache, LIVEKIT_SERVER_BIN: undefined });
+      expect(started.livekit).toBeNull();
+      expect(started.output()).toContain('"livekit":null');
+      expect(turnVideoOnLines(started.output())).toHaveLength(1);
+      expect(turnVideoOnLines(started.output())[0]).toContain('LIVEKIT_SERVER_BIN');
+    } finally {
+      if (started) {
+        started.pnpm.kill('SIGTERM');
+        await started.exited;
+        cleanUp(started);
+      }
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
