@@ -122,13 +122,16 @@ describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKi
   }, 60_000);
 });
 
+/** PATH without Go and without livekit-server: with an empty cache, no binary can be had. */
+const pathWithoutLivekit = () =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir && !['go', 'livekit-server'].some((name) => existsSync(join(dir, name))))
+    .join(delimiter);
+
 describe.skipIf(process.platform === 'win32')('pnpm start without a LiveKit binary', () => {
   it('starts without media and says in one line how to turn video on', async () => {
-    // No Go and no livekit-server on PATH, an empty cache: no binary can be had.
-    const path = (process.env.PATH ?? '')
-      .split(delimiter)
-      .filter((dir) => dir && !['go', 'livekit-server'].some((name) => existsSync(join(dir, name))))
-      .join(delimiter);
+    const path = pathWithoutLivekit();
     const cache = mkdtempSync(join(tmpdir(), 'videoconf-no-livekit-'));
     let started: Started | undefined;
     try {
@@ -143,6 +146,22 @@ describe.skipIf(process.platform === 'win32')('pnpm start without a LiveKit bina
         await started.exited;
         cleanUp(started);
       }
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('LIVEKIT=on makes a missing binary an error', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'videoconf-no-livekit-'));
+    try {
+      await expect(
+        start({
+          PATH: pathWithoutLivekit(),
+          XDG_CACHE_HOME: cache,
+          LIVEKIT: 'on',
+          LIVEKIT_SERVER_BIN: undefined,
+        }),
+      ).rejects.toThrow(/LIVEKIT=on: Video is off/);
+    } finally {
       rmSync(cache, { recursive: true, force: true });
     }
   }, 60_000);
