@@ -1,9 +1,11 @@
 // `pnpm start` has video out of the box: a LiveKit dev server next to ours (scripts/start.mjs,
 // scripts/livekit.mjs), wired to ours, stopped with ours, and never left running.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { RoomServiceClient } from 'livekit-server-sdk';
 import { describe, expect, it } from 'vitest';
 import { livekitBinary } from './support/livekit-server';
 import { cleanUp, eventually, listening, livekitGone, type Started, start } from './support/start';
@@ -42,6 +44,14 @@ async function mediaToken(port: number): Promise<{ token: string; url: string }>
   return api(`/rooms/${room.id}/media/token`, undefined, accessToken);
 }
 
+/** The key and secret of a running LiveKit dev server, from the config file it was started with. */
+function livekitKeys(pid: number): { apiKey: string; apiSecret: string } {
+  const command = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  const config = readFileSync(/--config (\S+)/.exec(command)![1]!, 'utf8');
+  const [, apiKey, apiSecret] = /^keys:\n {2}(\S+): (\S+)$/m.exec(config)!;
+  return { apiKey: apiKey!, apiSecret: apiSecret! };
+}
+
 /** The output lines that tell how to turn video on. */
 const turnVideoOnLines = (output: string) =>
   output.split('\n').filter((line) => line.includes('Video is off'));
@@ -66,6 +76,17 @@ describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKi
         // Each LiveKit has keys of its own: the other start's token is not good here.
         expect(await livekitVerdict(other.livekit!.httpUrl, media.token)).toBe(401);
       }
+
+      // LiveKit's webhooks reach ours, signed with the key ours checks: a room created in the
+      // first LiveKit (with the key of its config file) is a `room_started` event ours verified.
+      const { apiKey, apiSecret } = livekitKeys(first.livekit!.pid);
+      await new RoomServiceClient(first.livekit!.httpUrl, apiKey, apiSecret).createRoom({
+        name: 'webhook-check',
+      });
+      const delivered = () =>
+        /"livekitEvent":"room_started"[^\n]*"livekit webhook"/.test(first.output());
+      expect(await eventually(delivered, 10_000), first.output()).toBe(true);
+      expect(second.output()).not.toContain('"livekitEvent"');
 
       process.kill(-first.pnpm.pid!, 'SIGINT');
       second.pnpm.kill('SIGTERM');
