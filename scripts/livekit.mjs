@@ -73,7 +73,7 @@ export const canBuildLivekit = () => onPath('go') !== null;
 /** Why no binary could be had, and what to do about it: one paragraph for people. */
 export const NO_LIVEKIT_HELP = [
   `No LiveKit server binary: set LIVEKIT_SERVER_BIN to a livekit-server binary, put`,
-  `livekit-server on PATH, or install Go (1.22 or later) and run \`pnpm livekit:install\` to`,
+  `livekit-server on PATH, or install Go (1.21 or later: it fetches the 1.26 toolchain LiveKit needs) and run \`pnpm livekit:install\` to`,
   `build ${LIVEKIT_VERSION} once into ${cachedLivekitPath()}. Or point LIVEKIT_URL,`,
   `LIVEKIT_API_KEY and LIVEKIT_API_SECRET at a LiveKit deployment or LiveKit Cloud.`,
 ].join(' ');
@@ -186,7 +186,19 @@ const running = (child) => child.exitCode === null && child.signalCode === null;
  *   - a watchdog (scripts/livekit-watchdog.mjs) that stops it when the process that started it
  *     is gone, however it went (a SIGKILL runs no exit handler): nothing is left running.
  */
-export async function startLivekit(binary, { webhookUrls = [], logLevel = 'warn', onOutput } = {}) {
+export async function startLivekit(binary, options = {}) {
+  // A port free when chosen can be taken by another process before LiveKit binds it: try again
+  // on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binary, options);
+    } catch (error) {
+      if (attempt === 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnce(binary, { webhookUrls = [], logLevel = 'warn', onOutput }) {
   const [port, tcpPort, udpPort] = [await freeTcpPort(), await freeTcpPort(), await freeUdpPort()];
   const apiKey = `dev${randomBytes(6).toString('hex')}`;
   const apiSecret = randomBytes(32).toString('hex');
