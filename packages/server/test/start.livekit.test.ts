@@ -2,11 +2,12 @@
 // scripts/livekit.mjs), wired to ours, stopped with ours, and never left running.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { describe, expect, it } from 'vitest';
+import { LIVEKIT_MODULE, LIVEKIT_VERSION } from '../../../scripts/livekit.mjs';
 import { livekitBinary } from './support/livekit-server';
 import { cleanUp, eventually, listening, livekitGone, type Started, start } from './support/start';
 
@@ -55,6 +56,13 @@ function livekitKeys(pid: number): { apiKey: string; apiSecret: string } {
 /** The output lines that tell how to turn video on. */
 const turnVideoOnLines = (output: string) =>
   output.split('\n').filter((line) => line.includes('Video is off'));
+
+/** PATH without Go and without livekit-server: with an empty cache, no binary can be had. */
+const pathWithoutLivekit = () =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir && !['go', 'livekit-server'].some((name) => existsSync(join(dir, name))))
+    .join(delimiter);
 
 describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKit', () => {
   it('two starts at once each run their own LiveKit, which accepts the media tokens of ours; Ctrl-C and SIGTERM stop both', async () => {
@@ -129,6 +137,49 @@ describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKi
     }
   }, 60_000);
 
+  it('builds the binary with Go the first time, showing progress, then runs it', async () => {
+    // A `go` that does what `go install` does, quickly: says it downloads, then puts the
+    // binary it was asked for (`server`) into GOBIN.
+    const fakeGo = mkdtempSync(join(tmpdir(), 'videoconf-fake-go-'));
+    writeFileSync(
+      join(fakeGo, 'go'),
+      [
+        '#!/bin/sh',
+        'echo "go: downloading github.com/livekit/livekit-server v1.13.5" >&2',
+        `[ "$1 $2" = "install ${LIVEKIT_MODULE}@${LIVEKIT_VERSION}" ] || exit 3`,
+        `cp '${binary}' "$GOBIN/server"`,
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const cache = mkdtempSync(join(tmpdir(), 'videoconf-livekit-cache-'));
+    let started: Started | undefined;
+    try {
+      started = await start({
+        PATH: `${fakeGo}${delimiter}${pathWithoutLivekit()}`,
+        XDG_CACHE_HOME: cache,
+        LIVEKIT_SERVER_BIN: undefined,
+      });
+      const output = started.output();
+      expect(output).toContain(`Building livekit-server ${LIVEKIT_VERSION} with Go`);
+      expect(output).toContain('  go: go: downloading github.com/livekit/livekit-server v1.13.5');
+      const built = join(cache, 'videoconf', `livekit-server-${LIVEKIT_VERSION}`);
+      expect(output).toContain(`Built ${built}`);
+      expect(started.livekit, output).not.toBeNull();
+      expect(
+        execFileSync('ps', ['-o', 'command=', '-p', String(started.livekit!.pid)], {
+          encoding: 'utf8',
+        }),
+      ).toContain(built);
+      started.pnpm.kill('SIGTERM');
+      expect((await started.exited)[0]).toBe(0);
+      expect(await eventually(() => livekitGone(started!), 15_000)).toBe(true);
+    } finally {
+      if (started) cleanUp(started);
+      rmSync(fakeGo, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('LIVEKIT=off starts without LiveKit', async () => {
     const started = await start({ LIVEKIT: 'off' });
     try {
@@ -142,13 +193,6 @@ describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKi
     }
   }, 60_000);
 });
-
-/** PATH without Go and without livekit-server: with an empty cache, no binary can be had. */
-const pathWithoutLivekit = () =>
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter((dir) => dir && !['go', 'livekit-server'].some((name) => existsSync(join(dir, name))))
-    .join(delimiter);
 
 describe.skipIf(process.platform === 'win32')('pnpm start without a LiveKit binary', () => {
   it('starts without media and says in one line how to turn video on', async () => {

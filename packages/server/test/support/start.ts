@@ -107,7 +107,10 @@ export async function start(env: Record<string, string | undefined> = {}): Promi
       return false;
     }
   }, 150_000);
-  const ready = /"pid":(\d+)[^\n]*videoconf ready/.exec(output);
+  // /health can answer before the ready line has come through the pipe.
+  const readyLine = /"pid":(\d+)[^\n]*videoconf ready/;
+  await eventually(() => gone || readyLine.test(output), 10_000);
+  const ready = readyLine.exec(output);
   const livekit = /LiveKit dev server at ws:\/\/127\.0\.0\.1:(\d+) \(.*pid (\d+)\)/.exec(output);
   if (!up || gone || !ready) {
     if (!gone) process.kill(-pnpm.pid!, 'SIGKILL');
