@@ -38,6 +38,9 @@ export interface LivekitServer {
   apiSecret: string;
   /** The server's pid, also its process group's. */
   pid: number;
+  /** The TCP port of its ICE-TCP candidates (`rtc.tcp_port`). */
+  tcpPort: number;
+  /** Its ports: signalling and HTTP, ICE over TCP, ICE over UDP (one, muxed). */
   ports: { http: number; tcp: number; udp: number };
   /** Everything the server printed, for a failing test's message. */
   output(): string;

@@ -279,6 +279,7 @@ async function startOnce(binary, { webhookUrls = [], logLevel = 'warn', onOutput
     apiKey,
     apiSecret,
     pid: child.pid,
+    tcpPort,
     ports: { http: port, tcp: tcpPort, udp: udpPort },
     output: () => output,
     exited,
