@@ -66,7 +66,16 @@ const pathWithoutLivekit = () =>
 
 describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKit', () => {
   it('two starts at once each run their own LiveKit, which accepts the media tokens of ours; Ctrl-C and SIGTERM stop both', async () => {
-    const [first, second] = await Promise.all([start(), start()]);
+    // Both settle before anything throws: a start that came up is stopped even if the other did not.
+    const starts = await Promise.allSettled([start(), start()]);
+    const failed = starts.find((result) => result.status === 'rejected');
+    if (failed) {
+      for (const result of starts) if (result.status === 'fulfilled') cleanUp(result.value);
+      throw failed.reason;
+    }
+    const [first, second] = starts.map(
+      (result) => (result as PromiseFulfilledResult<Started>).value,
+    ) as [Started, Started];
     try {
       for (const started of [first, second]) {
         expect(started.livekit, started.output()).not.toBeNull();
