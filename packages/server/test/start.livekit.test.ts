@@ -2,11 +2,19 @@
 // scripts/livekit.mjs), wired to ours, stopped with ours, and never left running.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LIVEKIT_MODULE, LIVEKIT_VERSION } from '../../../scripts/livekit.mjs';
 import { livekitBinary } from './support/livekit-server';
 import { cleanUp, eventually, listening, livekitGone, type Started, start } from './support/start';
@@ -57,11 +65,29 @@ function livekitKeys(pid: number): { apiKey: string; apiSecret: string } {
 const turnVideoOnLines = (output: string) =>
   output.split('\n').filter((line) => line.includes('Video is off'));
 
-/** PATH without Go and without livekit-server: with an empty cache, no binary can be had. */
+/**
+ * PATH without Go and without livekit-server: with an empty cache, no binary can be had. A
+ * directory that holds either (next to node or pnpm, say) is replaced by one that links to
+ * everything else in it.
+ */
+const hidden = ['go', 'livekit-server'];
+const shadows: string[] = [];
+afterAll(() => {
+  for (const shadow of shadows) rmSync(shadow, { recursive: true, force: true });
+});
 const pathWithoutLivekit = () =>
   (process.env.PATH ?? '')
     .split(delimiter)
-    .filter((dir) => dir && !['go', 'livekit-server'].some((name) => existsSync(join(dir, name))))
+    .filter(Boolean)
+    .map((dir) => {
+      if (!hidden.some((name) => existsSync(join(dir, name)))) return dir;
+      const shadow = mkdtempSync(join(tmpdir(), 'videoconf-path-'));
+      shadows.push(shadow);
+      for (const name of readdirSync(dir)) {
+        if (!hidden.includes(name)) symlinkSync(join(dir, name), join(shadow, name));
+      }
+      return shadow;
+    })
     .join(delimiter);
 
 describe.skipIf(process.platform === 'win32' || !binary)('pnpm start with LiveKit', () => {
