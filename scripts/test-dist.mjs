@@ -269,7 +269,9 @@ async function runTarget(target, appDir, logDir) {
   let database;
   let child;
   try {
-    const env = { PORT: String(port) };
+    // The contract suite checks a server without a media server (503 MEDIA_UNAVAILABLE):
+    // `pnpm start` must not run its LiveKit dev server here.
+    const env = { PORT: String(port), LIVEKIT: 'off' };
     if (target.storage === 'postgres') {
       database = `videoconf_dist_${randomBytes(6).toString('hex')}`;
       await withAdmin(`CREATE DATABASE "${database}"`);

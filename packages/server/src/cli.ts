@@ -60,6 +60,7 @@ async function serve() {
       storage: storage?.name ?? 'memory',
       redis: Boolean(options.redis),
       bus: app.videoconf.bus.name,
+      livekit: options.livekit?.url ?? null,
       address,
     },
     `videoconf ready at ${address}`,

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { type AddressInfo, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 /**
@@ -11,15 +10,8 @@ import { Redis } from 'ioredis';
 
 const REDIS_START_MS = 10_000;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+/** A free TCP port on loopback: the one helper of scripts/livekit.mjs. */
+export { freeTcpPort as freePort } from '../../../../scripts/livekit.mjs';
 
 /** Starts `redis-server` on `port` (no persistence); resolves once it accepts connections. */
 export async function startRedis(port: number): Promise<ChildProcess> {
