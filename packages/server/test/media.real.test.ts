@@ -6,19 +6,15 @@ import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
 import { type QuickUser, quickUser, testServer } from './support/app';
-import { type LivekitServer, livekitBinary, startLivekit } from './support/livekit-server';
+import {
+  type LivekitServer,
+  livekitBinary,
+  livekitVerdict,
+  startLivekit,
+} from './support/livekit-server';
 import { storages } from './support/storages';
 
 const binary = livekitBinary();
-
-/** LiveKit's verdict on a token: the status of `GET /rtc/validate`. */
-async function livekitVerdict(livekit: LivekitServer, token: string): Promise<number> {
-  const url = new URL('/rtc/validate', livekit.httpUrl);
-  url.searchParams.set('access_token', token);
-  const answer = await fetch(url);
-  await answer.arrayBuffer();
-  return answer.status;
-}
 
 describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => {
   let livekit: LivekitServer;
@@ -66,7 +62,7 @@ describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => 
     it('LiveKit accepts the media token of an admitted participant, at the URL we give', async () => {
       const { token, url } = await mediaToken();
       expect(url).toBe(livekit.url);
-      expect(await livekitVerdict(livekit, token)).toBe(200);
+      expect(await livekitVerdict(livekit.httpUrl, token)).toBe(200);
     });
 
     it('LiveKit refuses a token signed with another secret, and an expired one', async () => {
@@ -74,7 +70,7 @@ describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => 
         identity: host.id,
       });
       forged.addGrant({ room: 'vc-any', roomJoin: true });
-      expect(await livekitVerdict(livekit, await forged.toJwt())).toBe(401);
+      expect(await livekitVerdict(livekit.httpUrl, await forged.toJwt())).toBe(401);
 
       // LiveKit allows a minute of clock skew (protocol auth/verifier.go `tokenLeeway`): this
       // token expired two minutes ago.
@@ -89,7 +85,7 @@ describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => 
         livekit.apiSecret,
         { issuer: livekit.apiKey },
       );
-      expect(await livekitVerdict(livekit, expired)).toBe(401);
+      expect(await livekitVerdict(livekit.httpUrl, expired)).toBe(401);
     });
   });
 });

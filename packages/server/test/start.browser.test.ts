@@ -11,7 +11,7 @@ import {
   waitUntil,
 } from './support/browser';
 import { livekitBinary } from './support/livekit-server';
-import { cleanUp, type Started, start } from './support/start';
+import { apiOf, cleanUp, type Started, signUpOn, start } from './support/start';
 
 const binary = livekitBinary();
 const chromium = chromiumBinary();
@@ -31,26 +31,11 @@ describe.skipIf(process.platform === 'win32' || !binary || !chromium)(
     it('two people admitted by ours see each other through its LiveKit', async () => {
       started = await start();
       expect(started.livekit, started.output()).not.toBeNull();
-      const base = `http://127.0.0.1:${started.port}/api/v1`;
-      const post = async (path: string, body?: unknown, token?: string) => {
-        const answer = await fetch(`${base}${path}`, {
-          method: 'POST',
-          headers: {
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await answer.text();
-        if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${text}`);
-        return JSON.parse(text);
-      };
-      const person = async (name: string) => {
-        const email = `${name.toLowerCase()}-${started!.port}@example.com`;
-        await post('/auth/register', { email, password: 'password123', displayName: name });
-        return (await post('/auth/login', { email, password: 'password123' })).accessToken;
-      };
-      const [hana, guido] = [await person('Hana'), await person('Guido')];
+      const post = apiOf(started.port);
+      const [hana, guido] = [
+        await signUpOn(started.port, 'Hana'),
+        await signUpOn(started.port, 'Guido'),
+      ];
       const room = await post('/rooms', { title: 'Out of the box' }, hana);
       const media: { token: string; url: string }[] = [];
       for (const token of [hana, guido]) {

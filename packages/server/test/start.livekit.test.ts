@@ -16,38 +16,24 @@ import { delimiter, join } from 'node:path';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LIVEKIT_MODULE, LIVEKIT_VERSION } from '../../../scripts/livekit.mjs';
-import { livekitBinary } from './support/livekit-server';
-import { cleanUp, eventually, listening, livekitGone, type Started, start } from './support/start';
+import { livekitBinary, livekitVerdict } from './support/livekit-server';
+import {
+  apiOf,
+  cleanUp,
+  eventually,
+  listening,
+  livekitGone,
+  type Started,
+  signUpOn,
+  start,
+} from './support/start';
 
 const binary = livekitBinary();
 
-/** LiveKit's verdict on a token: the status of `GET /rtc/validate` (media.real.test.ts). */
-async function livekitVerdict(httpUrl: string, token: string): Promise<number> {
-  const url = new URL('/rtc/validate', httpUrl);
-  url.searchParams.set('access_token', token);
-  const answer = await fetch(url);
-  await answer.arrayBuffer();
-  return answer.status;
-}
-
 /** A user registers and logs in, creates a room, joins it and asks for its media token. */
 async function mediaToken(port: number): Promise<{ token: string; url: string }> {
-  const api = async (path: string, body: unknown, token?: string) => {
-    const answer = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-      method: 'POST',
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await answer.text();
-    if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${text}`);
-    return JSON.parse(text);
-  };
-  const email = `start-${port}@example.com`;
-  await api('/auth/register', { email, password: 'password123', displayName: 'Stella Start' });
-  const { accessToken } = await api('/auth/login', { email, password: 'password123' });
+  const api = apiOf(port);
+  const accessToken = await signUpOn(port, 'Stella');
   const room = await api('/rooms', { title: 'Out of the box' }, accessToken);
   await api(`/rooms/${room.id}/join`, undefined, accessToken);
   return api(`/rooms/${room.id}/media/token`, undefined, accessToken);

@@ -34,3 +34,15 @@ export function livekitBinary(): string | null {
   return null;
 }
 let warned = false;
+
+/**
+ * LiveKit's own verdict on a token: the status of `GET /rtc/validate` (200 or 401), which checks
+ * a token exactly as a client's signalling connection does before it joins.
+ */
+export async function livekitVerdict(httpUrl: string, token: string): Promise<number> {
+  const url = new URL('/rtc/validate', httpUrl);
+  url.searchParams.set('access_token', token);
+  const answer = await fetch(url);
+  await answer.arrayBuffer();
+  return answer.status;
+}

@@ -144,3 +144,28 @@ export function cleanUp(started: Started) {
     } catch {}
   }
 }
+
+/** POSTs to the API of a server `start()` started, as a user's client would; throws on a non-2xx. */
+export function apiOf(port: number) {
+  return async (path: string, body?: unknown, token?: string) => {
+    const answer = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method: 'POST',
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await answer.text();
+    if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${text}`);
+    return JSON.parse(text);
+  };
+}
+
+/** Registers a user on a started server and logs in: its access token. */
+export async function signUpOn(port: number, name: string): Promise<string> {
+  const post = apiOf(port);
+  const email = `${name.toLowerCase()}-${port}@example.com`;
+  await post('/auth/register', { email, password: 'password123', displayName: name });
+  return (await post('/auth/login', { email, password: 'password123' })).accessToken;
+}
