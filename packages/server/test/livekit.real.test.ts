@@ -4,12 +4,13 @@
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { type QuickUser, quickUser, testServer } from './support/app';
+import { createRoomAs, joinAs, type QuickUser, quickUser, testServer } from './support/app';
 import { waitUntil } from './support/browser';
 import {
   freeTcpPort,
   type LivekitServer,
   livekitBinary,
+  livekitOptionsOf,
   startLivekit,
 } from './support/livekit-server';
 import { storages } from './support/storages';
@@ -45,7 +46,7 @@ describe.skipIf(!binary)('webhooks from a real LiveKit server, and rooms acted o
     beforeAll(async () => {
       app = testServer({
         storage: storage(),
-        livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+        livekit: livekitOptionsOf(livekit),
       });
       await app.listen({ port: ports[name === 'memory' ? 0 : 1], host: '127.0.0.1' });
       host = await quickUser(app, { displayName: 'Hana Host' });
@@ -54,20 +55,8 @@ describe.skipIf(!binary)('webhooks from a real LiveKit server, and rooms acted o
 
     /** A room created and joined by the host through our API, and its LiveKit room. */
     const openRoom = async (): Promise<Room> => {
-      const created = await app.inject({
-        method: 'POST',
-        url: '/api/v1/rooms',
-        headers: host.auth,
-        payload: { title: 'Real webhooks' },
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const room: Room = created.json();
-      const join = await app.inject({
-        method: 'POST',
-        url: `/api/v1/rooms/${room.id}/join`,
-        headers: host.auth,
-      });
-      expect(join.statusCode, join.body).toBe(200);
+      const room: Room = await createRoomAs(app, host, { title: 'Real webhooks' });
+      await joinAs(app, room.id, host);
       // The LiveKit room of that name, as a first client connecting would create it.
       await rooms.createRoom({ name: room.livekitRoomName, emptyTimeout: 300 });
       expect(await livekitRoomNames()).toContain(room.livekitRoomName);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { type QuickUser, quickUser, testServer } from './support/app';
+import { admitToMedia, createRoomAs, type QuickUser, quickUser, testServer } from './support/app';
 import {
   chromiumBinary,
   type InboundAudio,
@@ -20,7 +20,12 @@ import {
   type TestBrowser,
   waitUntil,
 } from './support/browser';
-import { type LivekitServer, livekitBinary, startLivekit } from './support/livekit-server';
+import {
+  type LivekitServer,
+  livekitBinary,
+  livekitOptionsOf,
+  startLivekit,
+} from './support/livekit-server';
 import { storages } from './support/storages';
 
 const binary = livekitBinary();
@@ -50,7 +55,7 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
     beforeAll(async () => {
       app = testServer({
         storage: storage(),
-        livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+        livekit: livekitOptionsOf(livekit),
       });
       host = await quickUser(app, { displayName: 'Hana Host' });
       guest = await quickUser(app, { displayName: 'Gus Guest' });
@@ -61,36 +66,9 @@ describe.skipIf(!binary || !chromium)('media between real browsers through a rea
       await app?.close();
     });
 
-    const newRoom = async (): Promise<string> => {
-      const room = await app.inject({
-        method: 'POST',
-        url: '/api/v1/rooms',
-        headers: host.auth,
-        payload: { title: 'Real media' },
-      });
-      expect(room.statusCode, room.body).toBe(201);
-      return room.json().id;
-    };
-
-    /** Our REST join, then our media token: what a client does before it connects. */
-    const admit = async (
-      roomId: string,
-      user: QuickUser,
-    ): Promise<{ token: string; url: string }> => {
-      const join = await app.inject({
-        method: 'POST',
-        url: `/api/v1/rooms/${roomId}/join`,
-        headers: user.auth,
-      });
-      expect(join.statusCode, join.body).toBe(200);
-      const media = await app.inject({
-        method: 'POST',
-        url: `/api/v1/rooms/${roomId}/media/token`,
-        headers: user.auth,
-      });
-      expect(media.statusCode, media.body).toBe(200);
-      return media.json();
-    };
+    const newRoom = async (): Promise<string> =>
+      (await createRoomAs(app, host, { title: 'Real media' })).id;
+    const admit = (roomId: string, user: QuickUser) => admitToMedia(app, roomId, user);
 
     const cameraOf = (videos: InboundVideo[], identity: string) =>
       videos.find((v) => v.identity === identity && v.source === 'camera');

@@ -5,10 +5,11 @@ import jwt from 'jsonwebtoken';
 import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { type QuickUser, quickUser, testServer } from './support/app';
+import { admitToMedia, createRoomAs, type QuickUser, quickUser, testServer } from './support/app';
 import {
   type LivekitServer,
   livekitBinary,
+  livekitOptionsOf,
   livekitVerdict,
   startLivekit,
 } from './support/livekit-server';
@@ -29,34 +30,15 @@ describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => 
     beforeAll(async () => {
       app = testServer({
         storage: storage(),
-        livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+        livekit: livekitOptionsOf(livekit),
       });
       host = await quickUser(app, { displayName: 'Hana Host' });
     });
     afterAll(() => app?.close());
 
-    const mediaToken = async (): Promise<{ token: string; url: string }> => {
-      const room = await app.inject({
-        method: 'POST',
-        url: '/api/v1/rooms',
-        headers: host.auth,
-        payload: { title: 'Real media' },
-      });
-      expect(room.statusCode, room.body).toBe(201);
-      const { id } = room.json();
-      const join = await app.inject({
-        method: 'POST',
-        url: `/api/v1/rooms/${id}/join`,
-        headers: host.auth,
-      });
-      expect(join.statusCode, join.body).toBe(200);
-      const media = await app.inject({
-        method: 'POST',
-        url: `/api/v1/rooms/${id}/media/token`,
-        headers: host.auth,
-      });
-      expect(media.statusCode, media.body).toBe(200);
-      return media.json();
+    const mediaToken = async () => {
+      const room = await createRoomAs(app, host, { title: 'Real media' });
+      return admitToMedia(app, room.id, host);
     };
 
     it('LiveKit accepts the media token of an admitted participant, at the URL we give', async () => {

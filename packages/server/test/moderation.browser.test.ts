@@ -21,6 +21,7 @@ import {
   freeTcpPort,
   type LivekitServer,
   livekitBinary,
+  livekitOptionsOf,
   startLivekit,
 } from './support/livekit-server';
 import { storages } from './support/storages';
@@ -65,7 +66,7 @@ describe.skipIf(!binary || !chromium)(
       beforeAll(async () => {
         app = testServer({
           storage: storage(),
-          livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+          livekit: livekitOptionsOf(livekit),
         });
         await app.listen({ port: ports[name === 'memory' ? 0 : 1], host: '127.0.0.1' });
         [host, alice] = await Promise.all([

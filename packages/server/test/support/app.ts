@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Room } from '@videoconf/protocol';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { passwordAuth } from '../../src/auth/password';
@@ -107,4 +108,42 @@ export async function quickUser(
     ...(options.roomId && { roomId: options.roomId }),
   });
   return { id: user.id, email, auth: { authorization: `Bearer ${token}` } };
+}
+
+/** POSTs as `user` and returns the JSON answer; throws unless the status is `expected`. */
+async function postAs(app: App, user: QuickUser, url: string, expected: number, payload?: object) {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1${url}`,
+    headers: user.auth,
+    ...(payload && { payload }),
+  });
+  if (res.statusCode !== expected) {
+    throw new Error(`POST ${url}: ${res.statusCode} (expected ${expected}) ${res.body}`);
+  }
+  return res.json();
+}
+
+/** A room created by `user` through the API: the room as answered. */
+export function createRoomAs(
+  app: App,
+  user: QuickUser,
+  body: object = { title: 'Test room' },
+): Promise<Room> {
+  return postAs(app, user, '/rooms', 201, body);
+}
+
+/** `user` joins the room through the API (200): the join answer. */
+export function joinAs(app: App, roomId: string, user: QuickUser) {
+  return postAs(app, user, `/rooms/${roomId}/join`, 200);
+}
+
+/** Our REST join, then our media token: what a client does before it connects to LiveKit. */
+export async function admitToMedia(
+  app: App,
+  roomId: string,
+  user: QuickUser,
+): Promise<{ token: string; url: string }> {
+  await joinAs(app, roomId, user);
+  return postAs(app, user, `/rooms/${roomId}/media/token`, 200);
 }

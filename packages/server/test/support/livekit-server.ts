@@ -46,3 +46,10 @@ export async function livekitVerdict(httpUrl: string, token: string): Promise<nu
   await answer.arrayBuffer();
   return answer.status;
 }
+
+/** Our server's `livekit` options for a running LiveKit server. */
+export const livekitOptionsOf = ({ url, apiKey, apiSecret }: LivekitServer) => ({
+  url,
+  apiKey,
+  apiSecret,
+});
