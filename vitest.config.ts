@@ -28,6 +28,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'client-sdk',
+          root: 'packages/client-sdk',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 30_000,
+          retry: process.env.CI ? 1 : 0,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'server',
           root: 'packages/server',
           include: ['test/**/*.test.ts'],

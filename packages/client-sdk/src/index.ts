@@ -1,0 +1,2 @@
+export { ApiError, type ApiErrorCode, isApiError } from './errors';
+export type { Store } from './store';
