@@ -1,3 +1,23 @@
+export type { ClientEvents, Session, SignedOutReason } from './auth';
+export {
+  type AdminApi,
+  type AuditApi,
+  type AuthApi,
+  type ChatApi,
+  type Client,
+  type ClientOptions,
+  createClient,
+  type InvitesApi,
+  type MediaApi,
+  type ParticipantsApi,
+  type RateLimitsApi,
+  type RoomsApi,
+  type StatsApi,
+  type UsersApi,
+  type WaitingRoomApi,
+} from './client';
+export { ApiError, type ApiErrorCode, isApiError } from './errors';
+export type { RequestOptions } from './http';
 // The contract's types of what the client's methods take and answer.
 export type {
   AdminAuditQuery,
@@ -52,25 +72,5 @@ export type {
   VideoProfile,
   WaitingEntry,
   WaitingResponse,
-} from '@videoconf/protocol';
-export type { ClientEvents, Session, SignedOutReason } from './auth';
-export {
-  type AdminApi,
-  type AuditApi,
-  type AuthApi,
-  type ChatApi,
-  type Client,
-  type ClientOptions,
-  createClient,
-  type InvitesApi,
-  type MediaApi,
-  type ParticipantsApi,
-  type RateLimitsApi,
-  type RoomsApi,
-  type StatsApi,
-  type UsersApi,
-  type WaitingRoomApi,
-} from './client';
-export { ApiError, type ApiErrorCode, isApiError } from './errors';
-export type { RequestOptions } from './http';
+} from './protocol-types';
 export type { Store } from './store';
