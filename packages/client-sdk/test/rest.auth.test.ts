@@ -152,6 +152,28 @@ describe('password sessions', () => {
   });
 });
 
+describe('guest sessions', () => {
+  it('signs a guest in by invite, and out with reason expired once its token is refused', async () => {
+    const server = await serve({ guestTokenTtl: 1 });
+    const owner = await signedIn(server.url);
+    const room = await owner.client.rooms.create({ title: 'Guests' });
+    const invite = await owner.client.invites.create(room.id);
+    const guest = createClient({ server: server.url });
+    clients.push(guest);
+    const events: unknown[] = [];
+    guest.on('signedIn', ({ user }) => events.push(user.isGuest));
+    guest.on('signedOut', ({ reason }) => events.push(reason));
+    const answer = await guest.invites.redeem(invite.token, { displayName: 'Gail Guest' });
+    expect(await internalsOf(guest).accessToken()).toBe(answer.accessToken);
+    expect((await guest.rooms.get(room.id)).id).toBe(room.id);
+    await sleep(1_100);
+    const error = await guest.rooms.get(room.id).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, code: 'TOKEN_EXPIRED' });
+    expect(events).toEqual([true, 'expired']);
+    expect(guest.auth.session.get()).toBeNull();
+  });
+});
+
 describe('host-application tokens', () => {
   it('asks getToken again after a 401, once', async () => {
     const server = await serve();
