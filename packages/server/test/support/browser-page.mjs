@@ -233,6 +233,35 @@ globalThis.videoconfTest = {
     await room.localParticipant.setScreenShareEnabled(enabled);
   },
 
+  /**
+   * Asks LiveKit to publish a screen share the way a modified client would: livekit-client's own
+   * check of the permissions LiveKit sent is skipped, so the request reaches the server. Resolves
+   * with the server's answer to that request (`{ reason }`, e.g. `NOT_ALLOWED`), or
+   * `{ reason: 'published' }` when the track was published.
+   */
+  async screenShareIgnoringPermissions() {
+    const participant = room.localParticipant;
+    participant.hasPermissionsToPublish = () => true;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer from LiveKit in 8 s')), 8_000);
+      room.engine.on('signalRequestResponse', (response) => {
+        if (response.request?.case !== 'addTrack') return;
+        clearTimeout(timer);
+        // RequestResponse.Reason of LiveKit's protocol: 0 OK, 1 NOT_FOUND, 2 NOT_ALLOWED, ...
+        const names = ['OK', 'NOT_FOUND', 'NOT_ALLOWED', 'LIMIT_EXCEEDED', 'QUEUED'];
+        resolve({ reason: names[response.reason] ?? String(response.reason) });
+      });
+      participant.setScreenShareEnabled(true).then(
+        () => {
+          clearTimeout(timer);
+          resolve({ reason: 'published' });
+        },
+        // Refused by the server, livekit-client only gives up after its publication timeout.
+        () => undefined,
+      );
+    });
+  },
+
   async disconnect() {
     await room?.disconnect();
   },

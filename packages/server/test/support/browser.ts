@@ -203,6 +203,12 @@ export interface Participant {
   state(): Promise<{ connectionState: string; identity?: string; remote: string[] }>;
   /** Publishes (or stops) a screen share. */
   setScreenShare(enabled: boolean): Promise<void>;
+  /**
+   * Asks LiveKit to publish a screen share as a modified client would, skipping livekit-client's
+   * own permission check, and resolves with the LiveKit server's answer (`NOT_ALLOWED`, ...) or
+   * `published`.
+   */
+  screenShareIgnoringPermissions(): Promise<{ reason: string }>;
   /** Leaves the room and closes the page. */
   close(): Promise<void>;
 }
@@ -274,6 +280,7 @@ export async function openParticipant(
       inboundAudio: () => call(page, 'inboundAudio'),
       state: () => call(page, 'state'),
       setScreenShare: (enabled) => call(page, 'setScreenShare', enabled),
+      screenShareIgnoringPermissions: () => call(page, 'screenShareIgnoringPermissions'),
       async close() {
         await call(page, 'disconnect').catch(() => undefined);
         await context.close();
@@ -401,6 +408,7 @@ interface PageHarness {
   inboundAudio(): Promise<InboundAudio[]>;
   state(): { connectionState: string; identity?: string; remote: string[] };
   setScreenShare(enabled: boolean): Promise<void>;
+  screenShareIgnoringPermissions(): Promise<{ reason: string }>;
   disconnect(): Promise<void>;
 }
 
