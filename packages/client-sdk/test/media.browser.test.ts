@@ -211,6 +211,26 @@ describe.skipIf(!binary || !chromium)('MediaSession in Chromium through a real L
     await frames(hostPage, guest.id);
     await seenAs(hostPage, guest.id, (p) => p?.videoMuted === false, 'with the camera on');
 
+    // Unmuted, then moved to another microphone: the first one is released, the other one is live.
+    expect(await guestPage.call('setMicrophoneEnabled', true)).toEqual({ ok: true });
+    await seenAs(hostPage, guest.id, (p) => p?.audioMuted === false, 'unmuted');
+    const [first] = (await guestPage.call('localTracks')).filter((t) => t.kind === 'audio');
+    const other = (await guestPage.call('devices')).find(
+      (d) => d.kind === 'audioinput' && d.deviceId !== 'default' && d.deviceId !== first?.deviceId,
+    )!;
+    expect(await guestPage.call('switchDevice', 'audioinput', other.deviceId)).toEqual({
+      ok: true,
+    });
+    expect(
+      (await guestPage.call('localTracks'))
+        .filter((t) => t.kind === 'audio')
+        .map((t) => [t.deviceId === other.deviceId, t.readyState]),
+    ).toEqual([
+      [false, 'ended'],
+      [true, 'live'],
+    ]);
+    expect(await seen(hostPage, guest.id)).toMatchObject({ audioMuted: false });
+
     // LiveKit holds no screen-share permission for a participant here: an error the app can show.
     expect(await guestPage.call('setScreenShareEnabled', true)).toEqual({
       error: expect.objectContaining({ name: 'ApiError', status: 403, code: 'FORBIDDEN' }),

@@ -80,6 +80,11 @@ export class MediaSession {
     if (this.#room) throw new Error('MediaSession.connect: already connected once');
     this.#state.set('connecting');
     const livekit = await import('livekit-client');
+    if (this.#closing) {
+      // `disconnect()` came while livekit-client was loading: nothing was opened.
+      this.#state.set('off');
+      return;
+    }
     this.#livekit = livekit;
     const { Room, RoomEvent, ConnectionState, DisconnectReason } = livekit;
     const resolution =
@@ -164,6 +169,8 @@ export class MediaSession {
       await room.connect(url, token);
     } catch (error) {
       this.#stats?.stop();
+      // Cancelled by `disconnect()`: the caller left, nothing failed.
+      if (this.#closing) return;
       this.#state.set('unavailable');
       throw error;
     }
@@ -172,6 +179,7 @@ export class MediaSession {
       this.#stats?.start();
     }
     refresh();
+    if (this.#closing) return;
     // One device that fails (none plugged in, permission refused) leaves the other working.
     const results = await Promise.allSettled([
       join.microphone.enabled ? this.setMicrophoneEnabled(true) : undefined,

@@ -125,15 +125,31 @@ const api = {
   },
 
   /** Every camera, microphone and screen track the page opened (see `opened`), and its state. */
-  localTracks(): { kind: string; readyState: string; width?: number; height?: number }[] {
+  localTracks(): {
+    kind: string;
+    deviceId?: string;
+    readyState: string;
+    width?: number;
+    height?: number;
+  }[] {
     return opened.map((t) => {
-      const { width, height } = t.getSettings();
+      const { width, height, deviceId } = t.getSettings();
       return {
         kind: t.kind,
+        deviceId,
         readyState: t.readyState,
         ...(t.kind === 'video' && { width, height }),
       };
     });
+  },
+
+  /** The capture devices the browser lists (Chromium's fake ones under the harness's flags). */
+  async devices(): Promise<{ kind: string; deviceId: string; label: string }[]> {
+    return (await navigator.mediaDevices.enumerateDevices()).map(({ kind, deviceId, label }) => ({
+      kind,
+      deviceId,
+      label,
+    }));
   },
 
   setMicrophoneEnabled: (on: boolean) => outcome(() => session!.setMicrophoneEnabled(on)),
