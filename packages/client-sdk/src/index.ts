@@ -10,4 +10,14 @@ export type {
   ParticipantView,
 } from './conference/participants-view';
 export { ApiError, type ApiErrorCode, isApiError } from './errors';
+export type { BackoffOptions } from './realtime/backoff';
+export {
+  RealtimeConnection,
+  type RealtimeConnectionOptions,
+  type RealtimeEvents,
+  type RealtimeEventType,
+  type RealtimeState,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './realtime/connection';
 export type { Store } from './store';

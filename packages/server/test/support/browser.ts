@@ -34,11 +34,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { tcpRelay } from './tcp-relay';
 
 /** Where Debian's `apt-get install chromium` puts it; `CHROMIUM_PATH` overrides. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -408,49 +408,6 @@ export async function networkLink(livekit: { url: string; tcpPort: number }): Pr
     },
     async close() {
       await Promise.all([signal.close(), media.close()]);
-    },
-  };
-}
-
-/** A TCP relay from a free loopback port to `127.0.0.1:targetPort`, which can be cut. */
-async function tcpRelay(targetPort: number) {
-  let cut = false;
-  const open = new Set<Socket>();
-  const server = createNetServer((client) => {
-    if (cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        open.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const dropAll = () => {
-    for (const socket of open) socket.destroy();
-  };
-  return {
-    port,
-    cut() {
-      cut = true;
-      dropAll();
-    },
-    restore() {
-      cut = false;
-    },
-    async close() {
-      dropAll();
-      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
