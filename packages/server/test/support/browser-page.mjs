@@ -206,8 +206,8 @@ globalThis.videoconfTest = {
 
   /**
    * One timed media join, as a subscriber that publishes nothing (the `media.join` benchmark):
-   * with `api`, our REST join and our media token first (from this page, as a client does),
-   * then LiveKit with the URL and token they gave; without, LiveKit with `url` and `token`.
+   * with `api`, our REST join first (from this page, as a client does; its answer carries the
+   * media token, else `POST /media/token` asks for it), then LiveKit with the URL and token they gave; without, LiveKit with `url` and `token`.
    * Resolves when the first remote video frame is decoded: the first `requestVideoFrameCallback`
    * of the attached `<video>` or inbound `framesDecoded > 0`, whichever is seen first. Times are
    * milliseconds since the call (`performance.now()`), per step.
@@ -229,9 +229,10 @@ globalThis.videoconfTest = {
         if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${await answer.text()}`);
         return answer.json();
       };
-      await post('/join');
+      const joined = await post('/join');
       steps.join = since();
-      ({ url, token } = await post('/media/token'));
+      // The join's answer carries the media token; older servers need the second request.
+      ({ url, token } = joined.media ?? (await post('/media/token')));
       steps.token = since();
     }
     room = new Room({ adaptiveStream: false, dynacast: false });
