@@ -69,11 +69,20 @@ async function inboundOf(kind) {
 globalThis.videoconfTest = {
   /**
    * Connects to LiveKit and publishes the fake camera and microphone. With `mediaPort`, media
-   * goes only over TCP to that port (see `routeMediaThrough`).
+   * goes only over TCP to that port (see `routeMediaThrough`). `camera`: `{width, height,
+   * frameRate}` of the capture, published as one layer (no simulcast); default livekit-client's
+   * (720p, simulcast).
    */
-  async connect(url, token, mediaPort) {
+  async connect(url, token, mediaPort, camera) {
     if (mediaPort) routeMediaThrough(mediaPort);
-    room = new Room({ adaptiveStream: false, dynacast: false });
+    room = new Room({
+      adaptiveStream: false,
+      dynacast: false,
+      ...(camera && {
+        videoCaptureDefaults: { resolution: camera },
+        publishDefaults: { simulcast: false },
+      }),
+    });
     room
       .on(RoomEvent.Connected, () => report('connected'))
       .on(RoomEvent.Disconnected, (reason) =>
@@ -128,6 +137,78 @@ globalThis.videoconfTest = {
     await room.connect(url, token);
     await room.localParticipant.enableCameraAndMicrophone();
     return { identity: room.localParticipant.identity, roomName: room.name };
+  },
+
+  /**
+   * One timed media join, as a subscriber that publishes nothing (the `media.join` benchmark):
+   * with `api`, our REST join first (from this page, as a client does; its answer carries the
+   * media token, else `POST /media/token` asks for it), then LiveKit with the URL and token they gave; without, LiveKit with `url` and `token`.
+   * Resolves when the first remote video frame is decoded: the first `requestVideoFrameCallback`
+   * of the attached `<video>` or inbound `framesDecoded > 0`, whichever is seen first. Times are
+   * milliseconds since the call (`performance.now()`), per step.
+   */
+  async timedJoin({ api, url, token, timeoutMs = 15_000 }) {
+    const started = performance.now();
+    const since = () => Math.round((performance.now() - started) * 10) / 10;
+    const steps = {};
+    if (api) {
+      const post = async (path) => {
+        const answer = await fetch(`${api.base}/api/v1/rooms/${api.roomId}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${api.accessToken}`,
+            'content-type': 'application/json',
+          },
+          body: '{}',
+        });
+        if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${await answer.text()}`);
+        return answer.json();
+      };
+      const joined = await post('/join');
+      steps.join = since();
+      // The join's answer carries the media token; older servers need the second request.
+      ({ url, token } = joined.media ?? (await post('/media/token')));
+      steps.token = since();
+    }
+    room = new Room({ adaptiveStream: false, dynacast: false });
+    let timer;
+    let seen = false;
+    const firstFrame = new Promise((resolve, reject) => {
+      const done = (how) => {
+        seen = true;
+        resolve(how);
+      };
+      timer = setTimeout(
+        () => reject(new Error(`no remote video frame within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      room.on(RoomEvent.TrackSubscribed, (track) => {
+        if (track.kind !== Track.Kind.Video) return;
+        steps.subscribed ??= since();
+        const element = track.attach();
+        element.muted = true;
+        document.querySelector('#remote').append(element);
+        element.requestVideoFrameCallback?.(() => done('videoFrame'));
+        const poll = async () => {
+          if (seen) return;
+          const stat = await inbound(track).catch(() => undefined);
+          if ((stat?.framesDecoded ?? 0) > 0) done('framesDecoded');
+          else setTimeout(poll, 5);
+        };
+        poll();
+      });
+    });
+    firstFrame.catch(() => undefined);
+    try {
+      await room.connect(url, token);
+      steps.connected = since();
+      steps.seenBy = await firstFrame;
+    } finally {
+      seen = true;
+      clearTimeout(timer);
+    }
+    steps.firstFrame = since();
+    return steps;
   },
 
   /** Inbound video of every remote participant: framesDecoded, frameWidth, frameHeight... */

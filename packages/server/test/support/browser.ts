@@ -60,7 +60,7 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-const NO_CHROMIUM_HELP = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
+export const NO_CHROMIUM_HELP = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
 
 /**
  * Chromium's path, or null when there is none here (the reason is printed once). With
@@ -259,6 +259,8 @@ export async function openParticipant(
     token: string;
     /** Connect through this link (signalling and media) instead of straight to LiveKit. */
     network?: NetworkLink;
+    /** The camera's capture size, published as one layer; default 720p with simulcast. */
+    camera?: { width: number; height: number; frameRate: number };
   },
 ): Promise<Participant> {
   const log = eventLog<RoomEventRecord>();
@@ -273,6 +275,7 @@ export async function openParticipant(
       options.network?.livekitUrl ?? options.livekitUrl,
       options.token,
       options.network?.mediaPort,
+      options.camera,
     );
     return {
       page,
@@ -295,6 +298,58 @@ export async function openParticipant(
     await context.close();
     const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
     throw new Error(`could not open a participant: ${(error as Error).message}${detail}`);
+  }
+}
+
+/** The steps of a timed media join, in ms since it started (see `timedJoin` in browser-page.mjs). */
+export interface MediaJoinTiming {
+  /** Our REST join answered (only through our API). */
+  join?: number;
+  /** Our media token answered (only through our API). */
+  token?: number;
+  /** `room.connect()` resolved: signalling joined and the peer connection up. */
+  connected: number;
+  /** The first remote video track subscribed. */
+  subscribed: number;
+  /** The first remote video frame decoded. */
+  firstFrame: number;
+  /** What saw it first: `videoFrame` (requestVideoFrameCallback) or `framesDecoded` (stats). */
+  seenBy: 'videoFrame' | 'framesDecoded';
+}
+
+export type MediaJoin =
+  /** Through our API: REST join, media token, then LiveKit with what they answered. */
+  | { api: { base: string; roomId: string; accessToken: string } }
+  /** Straight to LiveKit with a token minted elsewhere. */
+  | { url: string; token: string };
+
+/**
+ * Opens a fresh page (its own context, nothing published), and times one media join from it
+ * until the first remote video frame is decoded (the `media.join` benchmark). The page is
+ * loaded before the clock starts; `close()` leaves the room and closes it.
+ */
+export async function timeMediaJoin(
+  browser: TestBrowser,
+  join: MediaJoin,
+  timeoutMs = 15_000,
+): Promise<{ timing: MediaJoinTiming; close(): Promise<void> }> {
+  const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
+  const close = async () => {
+    const page = context.pages()[0];
+    if (page) await call(page, 'disconnect').catch(() => undefined);
+    await context.close();
+  };
+  try {
+    const page = await context.newPage();
+    await page.goto(browser.pageUrl);
+    await page.waitForFunction(() => 'videoconfTest' in globalThis, undefined, {
+      timeout: 10_000,
+    });
+    const timing = await call(page, 'timedJoin', { ...join, timeoutMs });
+    return { timing, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
@@ -437,12 +492,14 @@ interface PageHarness {
     url: string,
     token: string,
     mediaPort?: number,
+    camera?: { width: number; height: number; frameRate: number },
   ): Promise<{ identity: string; roomName: string }>;
   inboundVideo(): Promise<InboundVideo[]>;
   inboundAudio(): Promise<InboundAudio[]>;
   state(): { connectionState: string; identity?: string; remote: string[] };
   setScreenShare(enabled: boolean): Promise<void>;
   screenShareIgnoringPermissions(): Promise<{ reason: string }>;
+  timedJoin(options: MediaJoin & { timeoutMs: number }): Promise<MediaJoinTiming>;
   disconnect(): Promise<void>;
 }
 
