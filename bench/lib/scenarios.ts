@@ -8,4 +8,5 @@ export const SCENARIOS = [
   'ws.idle-memory',
   'cluster.fanout.100',
   'login.isolation',
+  'media.join',
 ];

@@ -11,6 +11,8 @@
  * BENCH_ROOM         1: a room hosted (and joined) by the host
  * BENCH_MEMBERS      how many users are admitted to the room (default: all)
  * BENCH_LIVEKIT      1: LiveKit options with a dummy URL (media tokens are signed locally)
+ * BENCH_LIVEKIT_URL  a real LiveKit server (with BENCH_LIVEKIT_KEY and BENCH_LIVEKIT_SECRET)
+ * BENCH_CORS_ORIGINS comma-separated origins allowed by CORS (a browser page on another port)
  * BENCH_BCRYPT_COST  passwordAuth cost (default 10)
  * BENCH_LOGIN_USER   1: register a password user; its email and password are in the ready line
  * BENCH_REALTIME     JSON of `realtime` options
@@ -58,6 +60,14 @@ const app = createConferenceServer({
       apiSecret: 'bench-api-secret-that-is-long-enough-0123456789',
     },
   }),
+  ...(env.BENCH_LIVEKIT_URL && {
+    livekit: {
+      url: env.BENCH_LIVEKIT_URL,
+      apiKey: env.BENCH_LIVEKIT_KEY ?? '',
+      apiSecret: env.BENCH_LIVEKIT_SECRET ?? '',
+    },
+  }),
+  ...(env.BENCH_CORS_ORIGINS && { cors: { origins: env.BENCH_CORS_ORIGINS.split(',') } }),
   ...(env.BENCH_REALTIME && { realtime: JSON.parse(env.BENCH_REALTIME) }),
 }) as ListeningApp;
 

@@ -51,6 +51,7 @@ import type {
 import { type ClientEvents, Credentials, type Session } from './auth';
 import { ApiError } from './errors';
 import { type Method, path, type Query, type RequestOptions, send, urlOf } from './http';
+import { RealtimeConnection, type RealtimeConnectionOptions } from './realtime/connection';
 import type { Store } from './store';
 
 export interface ClientOptions {
@@ -227,6 +228,15 @@ export interface Client {
    * `'shutting_down'`); an `ApiError` only when there is no report.
    */
   health(options?: RequestOptions): Promise<HealthResponse>;
+  /**
+   * The WebSocket of one room (docs/realtime.md), authenticated with this client's token: a
+   * refreshed one before each attempt, a renewed one after a close 4401. In Node 20 pass
+   * `{ WebSocket }` from `ws`.
+   */
+  realtime(
+    roomId: string,
+    options?: Omit<RealtimeConnectionOptions, 'server' | 'roomId'>,
+  ): RealtimeConnection;
   /**
    * Calls `handler` on each `event` (`signedIn`, `signedOut`); returns the function that
    * removes it. A handler that throws does not keep the others from being called.
@@ -445,6 +455,17 @@ export function createClient(options: ClientOptions): Client {
     },
   };
 
+  const internals: ClientInternals = {
+    server,
+    async accessToken(o = {}) {
+      let token = await credentials.current(o.signal);
+      if (o.renew && token !== null) token = await credentials.renew(token, o.signal);
+      if (token === null) throw new ApiError(401, 'UNAUTHORIZED', 'The client is not signed in');
+      return token;
+    },
+    request,
+  };
+
   const isHealthReport = (_status: number, body: unknown) =>
     typeof body === 'object' && body !== null && 'status' in body && 'checks' in body;
 
@@ -467,6 +488,13 @@ export function createClient(options: ClientOptions): Client {
         { method: 'GET', url: `${server}/health`, signal: o?.signal },
         isHealthReport,
       ),
+    realtime: (roomId, o) =>
+      new RealtimeConnection({
+        getToken: ({ refresh }) => internals.accessToken({ renew: refresh }),
+        ...o,
+        server,
+        roomId,
+      }),
     on(event, handler) {
       const set = handlers.get(event) ?? new Set();
       handlers.set(event, set);
@@ -479,15 +507,6 @@ export function createClient(options: ClientOptions): Client {
     close: () => credentials.close(),
   };
 
-  INTERNALS.set(client, {
-    server,
-    async accessToken(o = {}) {
-      let token = await credentials.current(o.signal);
-      if (o.renew && token !== null) token = await credentials.renew(token, o.signal);
-      if (token === null) throw new ApiError(401, 'UNAUTHORIZED', 'The client is not signed in');
-      return token;
-    },
-    request,
-  });
+  INTERNALS.set(client, internals);
   return client;
 }

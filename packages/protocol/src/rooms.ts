@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, NullableTimestamp, Page, PageQuery, Timestamp, Uuid } from './common';
+import { MediaToken } from './media';
 import { DisplayName, VisibleName } from './names';
 import { Participant } from './participants';
 import { WaitingEntry } from './waiting-room';
@@ -86,10 +87,15 @@ export type RoomListQuery = Static<typeof RoomListQuery>;
 export const RoomPage = Page(Room);
 export type RoomPage = Static<typeof RoomPage>;
 
-/** `200` of `POST /rooms/:id/join`: the caller is an active participant. */
+/**
+ * `200` of `POST /rooms/:id/join`: the caller is an active participant. `media` (when the server
+ * has a media server) is the media token `POST /rooms/:id/media/token` would answer, so that a
+ * client connects to LiveKit without a second request.
+ */
 export const JoinedResponse = Type.Object({
   status: Type.Literal('joined'),
   participant: Participant,
+  media: Type.Optional(MediaToken),
 });
 export type JoinedResponse = Static<typeof JoinedResponse>;
 

@@ -107,6 +107,25 @@ describe.each(storages())('LiveKit media on %s storage', (_name, storage) => {
       expect(fake.calls).toEqual([]);
     });
 
+    it("gives the media token with the join's answer, uncached: the same token as the route's", async () => {
+      const room = await createRoom({ settings: { screenShare: 'hosts' } });
+      const res = await call(alice, 'POST', `/rooms/${room.id}/join`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const { participant, media } = res.json();
+      expect(media).toMatchObject({ url: fake.url, identity: alice.id });
+      const claims = await verifyLivekitToken(media.token);
+      expect(Date.parse(media.expiresAt)).toBe((claims.exp as number) * 1000);
+      const route = (await claimsOf(alice, room)).claims;
+      for (const key of ['sub', 'name', 'metadata', 'video'] as const) {
+        expect(claims[key], key).toEqual(route[key]);
+      }
+      expect(claims.video?.room).toBe(room.livekitRoomName);
+      expect(claims.video?.canPublishSources).toEqual(CAMERA_AND_MIC);
+      expect(JSON.parse(claims.metadata ?? '').participantId).toBe(participant.id);
+      expect(fake.calls).toEqual([]);
+    });
+
     it('leaves screen share out of participant tokens when screenShare is "hosts"', async () => {
       const room = await createRoom({ settings: { screenShare: 'hosts' } });
       await join(host, room);

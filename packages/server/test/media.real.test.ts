@@ -5,7 +5,14 @@ import jwt from 'jsonwebtoken';
 import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/types';
-import { admitToMedia, createRoomAs, type QuickUser, quickUser, testServer } from './support/app';
+import {
+  admitToMedia,
+  createRoomAs,
+  joinAs,
+  type QuickUser,
+  quickUser,
+  testServer,
+} from './support/app';
 import {
   type LivekitServer,
   livekitBinary,
@@ -45,6 +52,13 @@ describe.skipIf(!binary)('media tokens checked by a real LiveKit server', () => 
       const { token, url } = await mediaToken();
       expect(url).toBe(livekit.url);
       expect(await livekitVerdict(livekit.httpUrl, token)).toBe(200);
+    });
+
+    it("LiveKit accepts the media token of a join's answer", async () => {
+      const room = await createRoomAs(app, host, { title: 'Real media' });
+      const { media } = await joinAs(app, room.id, host);
+      expect(media.url).toBe(livekit.url);
+      expect(await livekitVerdict(livekit.httpUrl, media.token)).toBe(200);
     });
 
     it('LiveKit refuses a token signed with another secret, and an expired one', async () => {

@@ -333,6 +333,22 @@ describe.skipIf(!binary || !chromium)(
         expect(await sources()).toContain(TrackSource.SCREEN_SHARE);
       });
 
+      it('screenShare "hosts": a modified client that skips its own check is refused by the LiveKit server', async () => {
+        const { room } = await roomWithAlice({ screenShare: 'hosts' });
+        const hostPage = await connect(await mediaToken(host, room));
+        const alicePage = await connect(await mediaToken(alice, room));
+        // livekit-client's check skipped: the publish request reaches LiveKit, which answers
+        // NOT_ALLOWED from the grants of our token.
+        expect(await alicePage.screenShareIgnoringPermissions()).toEqual({ reason: 'NOT_ALLOWED' });
+        const tracks = await rooms.getParticipant(room.livekitRoomName, alice.id);
+        expect(tracks.tracks.map((t) => t.source)).not.toContain(TrackSource.SCREEN_SHARE);
+        expect(
+          hostPage.events.filter(
+            (e) => e.type === 'trackSubscribed' && e.source === 'screen_share',
+          ),
+        ).toEqual([]);
+      });
+
       // LiveKit's webhooks in the loop of a reconnection: the participant_left of a dropped
       // connection would make the participant leave, and then its next session would be
       // removed. A cut of a few seconds is resumed within the same session: nothing of that

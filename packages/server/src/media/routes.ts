@@ -1,11 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { IdParams, MediaToken } from '@videoconf/protocol';
+import { IdParams, MediaToken, type Participant } from '@videoconf/protocol';
 import { noStore } from '../auth/no-store';
 import type { Principal } from '../auth/types';
 import { ConferenceError } from '../errors';
 import { errorResponses } from '../http/schemas';
 import { type App, principalOf } from '../http/types';
 import { canShareScreen, type RoomDeps, requireNotOver } from '../rooms/service';
+import type { RoomRecord } from '../storage/types';
 
 /**
  * Issues a LiveKit access token for the caller's active participant. Checked in this order:
@@ -27,14 +28,26 @@ export async function issueMediaToken(
   const { media } = deps;
   if (!media) throw new ConferenceError('MEDIA_UNAVAILABLE');
   if (!participant) throw new ConferenceError('NOT_A_PARTICIPANT');
+  return mediaTokenFor({ media, options: deps.options }, room, participant);
+}
+
+/**
+ * The media token of an active participant of a room that is not over (checked by the caller):
+ * the answer of `POST /rooms/:id/media/token`, and the `media` of a join's answer.
+ */
+export async function mediaTokenFor(
+  deps: Pick<RoomDeps, 'options'> & { media: NonNullable<RoomDeps['media']> },
+  room: Pick<RoomRecord, 'livekitRoomName' | 'settings'>,
+  participant: Participant,
+): Promise<Static<typeof MediaToken>> {
   const moderator = participant.role === 'host' || participant.role === 'co_host';
-  const { token, expiresAt } = await media.createToken({
+  const { token, expiresAt } = await deps.media.createToken({
     roomName: room.livekitRoomName,
     participant,
     canShareScreen: canShareScreen(room, participant),
     roomAdmin: moderator && deps.options.livekit?.roomAdminForHosts === true,
   });
-  return { token, url: media.url, identity: participant.userId, expiresAt };
+  return { token, url: deps.media.url, identity: participant.userId, expiresAt };
 }
 
 /**

@@ -10,11 +10,13 @@ import {
   UpdateRoomBody,
   WaitingResponse,
 } from '@videoconf/protocol';
+import { noStore } from '../auth/no-store';
 import { emptyBodyAsObject } from '../http/json-body';
 import { errorResponses } from '../http/schemas';
 import { toRoom } from '../http/serialize';
 import { type App, principalOf } from '../http/types';
 import type { MediaLog } from '../media/livekit';
+import { mediaTokenFor } from '../media/routes';
 import {
   actorOf,
   loadRoom,
@@ -179,6 +181,8 @@ export async function roomRoutes(app: App) {
         response: { 200: JoinedResponse, 202: WaitingResponse, ...errorResponses },
       },
       preValidation: emptyBodyAsObject,
+      // Its answer carries a media token.
+      onSend: noStore,
     },
     async (request, reply) => {
       const caller = await access(request);
@@ -205,7 +209,15 @@ export async function roomRoutes(app: App) {
           },
         });
       }
-      return reply.status(200).send({ status: 'joined', participant });
+      // The media token comes with the answer: the client connects to LiveKit without a second
+      // request (one round trip less before the first frame, bench `media.join`).
+      const { media } = context;
+      const token =
+        media &&
+        (await mediaTokenFor({ media, options: context.options }, caller.room, participant));
+      return reply
+        .status(200)
+        .send({ status: 'joined', participant, ...(token && { media: token }) });
     },
   );
 

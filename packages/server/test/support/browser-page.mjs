@@ -3,6 +3,7 @@
 // reports room events to the test through the `videoconfRoomEvent` binding that browser.ts
 // installs before the page loads.
 import { DisconnectReason, Room, RoomEvent, Track } from '/livekit-client.esm.mjs';
+import { routeMediaThrough } from './route-media.mjs';
 
 /** @type {Room | undefined} */
 let room;
@@ -65,80 +66,23 @@ async function inboundOf(kind) {
   return result;
 }
 
-/**
- * Sends all of this page's media over TCP to `127.0.0.1:port` (a link the test can cut, see
- * `networkLink` in browser.ts). Both sides must forget UDP, or ICE finds it anyway (LiveKit
- * checks every candidate the page trickles, and the page learns peer-reflexive ones from that):
- * - LiveKit's candidates are kept only for its loopback ICE-TCP candidate, pointed at the link;
- * - the page's own candidates are told to LiveKit only when they are TCP.
- * Applied to every description and candidate, so ICE restarts go the same way.
- */
-function routeMediaThrough(port) {
-  const remote = (candidate) => {
-    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
-    const parts = candidate.split(' ');
-    if (parts[2]?.toLowerCase() !== 'tcp' || parts[4] !== '127.0.0.1') return undefined;
-    parts[5] = String(port);
-    return parts.join(' ');
-  };
-  const local = (candidate) =>
-    candidate.split(' ')[2]?.toLowerCase() === 'tcp' ? candidate : undefined;
-  const filterSdp = (sdp, keep) =>
-    sdp
-      .split('\r\n')
-      .flatMap((line) => {
-        if (!line.startsWith('a=candidate:')) return [line];
-        const kept = keep(line.slice(2));
-        return kept ? [`a=${kept}`] : [];
-      })
-      .join('\r\n');
-  const prototype = RTCPeerConnection.prototype;
-
-  const setRemoteDescription = prototype.setRemoteDescription;
-  prototype.setRemoteDescription = function (description) {
-    if (!description?.sdp) return setRemoteDescription.call(this, description);
-    const sdp = filterSdp(description.sdp, remote);
-    return setRemoteDescription.call(this, { type: description.type, sdp });
-  };
-  const addIceCandidate = prototype.addIceCandidate;
-  prototype.addIceCandidate = function (init) {
-    if (!init?.candidate) return addIceCandidate.call(this, init);
-    const kept = remote(init.candidate);
-    if (!kept) return Promise.resolve();
-    return addIceCandidate.call(this, { ...init, candidate: kept });
-  };
-
-  for (const name of ['createOffer', 'createAnswer']) {
-    const create = prototype[name];
-    prototype[name] = async function (...args) {
-      const description = await create.apply(this, args);
-      return { type: description.type, sdp: filterSdp(description.sdp, local) };
-    };
-  }
-  const onicecandidate = Object.getOwnPropertyDescriptor(prototype, 'onicecandidate');
-  Object.defineProperty(prototype, 'onicecandidate', {
-    ...onicecandidate,
-    set(handler) {
-      onicecandidate.set.call(
-        this,
-        handler &&
-          ((event) => {
-            if (event.candidate?.candidate && !local(event.candidate.candidate)) return;
-            handler.call(this, event);
-          }),
-      );
-    },
-  });
-}
-
 globalThis.videoconfTest = {
   /**
    * Connects to LiveKit and publishes the fake camera and microphone. With `mediaPort`, media
-   * goes only over TCP to that port (see `routeMediaThrough`).
+   * goes only over TCP to that port (see `routeMediaThrough`). `camera`: `{width, height,
+   * frameRate}` of the capture, published as one layer (no simulcast); default livekit-client's
+   * (720p, simulcast).
    */
-  async connect(url, token, mediaPort) {
+  async connect(url, token, mediaPort, camera) {
     if (mediaPort) routeMediaThrough(mediaPort);
-    room = new Room({ adaptiveStream: false, dynacast: false });
+    room = new Room({
+      adaptiveStream: false,
+      dynacast: false,
+      ...(camera && {
+        videoCaptureDefaults: { resolution: camera },
+        publishDefaults: { simulcast: false },
+      }),
+    });
     room
       .on(RoomEvent.Connected, () => report('connected'))
       .on(RoomEvent.Disconnected, (reason) =>
@@ -195,6 +139,78 @@ globalThis.videoconfTest = {
     return { identity: room.localParticipant.identity, roomName: room.name };
   },
 
+  /**
+   * One timed media join, as a subscriber that publishes nothing (the `media.join` benchmark):
+   * with `api`, our REST join first (from this page, as a client does; its answer carries the
+   * media token, else `POST /media/token` asks for it), then LiveKit with the URL and token they gave; without, LiveKit with `url` and `token`.
+   * Resolves when the first remote video frame is decoded: the first `requestVideoFrameCallback`
+   * of the attached `<video>` or inbound `framesDecoded > 0`, whichever is seen first. Times are
+   * milliseconds since the call (`performance.now()`), per step.
+   */
+  async timedJoin({ api, url, token, timeoutMs = 15_000 }) {
+    const started = performance.now();
+    const since = () => Math.round((performance.now() - started) * 10) / 10;
+    const steps = {};
+    if (api) {
+      const post = async (path) => {
+        const answer = await fetch(`${api.base}/api/v1/rooms/${api.roomId}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${api.accessToken}`,
+            'content-type': 'application/json',
+          },
+          body: '{}',
+        });
+        if (!answer.ok) throw new Error(`POST ${path}: ${answer.status} ${await answer.text()}`);
+        return answer.json();
+      };
+      const joined = await post('/join');
+      steps.join = since();
+      // The join's answer carries the media token; older servers need the second request.
+      ({ url, token } = joined.media ?? (await post('/media/token')));
+      steps.token = since();
+    }
+    room = new Room({ adaptiveStream: false, dynacast: false });
+    let timer;
+    let seen = false;
+    const firstFrame = new Promise((resolve, reject) => {
+      const done = (how) => {
+        seen = true;
+        resolve(how);
+      };
+      timer = setTimeout(
+        () => reject(new Error(`no remote video frame within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      room.on(RoomEvent.TrackSubscribed, (track) => {
+        if (track.kind !== Track.Kind.Video) return;
+        steps.subscribed ??= since();
+        const element = track.attach();
+        element.muted = true;
+        document.querySelector('#remote').append(element);
+        element.requestVideoFrameCallback?.(() => done('videoFrame'));
+        const poll = async () => {
+          if (seen) return;
+          const stat = await inbound(track).catch(() => undefined);
+          if ((stat?.framesDecoded ?? 0) > 0) done('framesDecoded');
+          else setTimeout(poll, 5);
+        };
+        poll();
+      });
+    });
+    firstFrame.catch(() => undefined);
+    try {
+      await room.connect(url, token);
+      steps.connected = since();
+      steps.seenBy = await firstFrame;
+    } finally {
+      seen = true;
+      clearTimeout(timer);
+    }
+    steps.firstFrame = since();
+    return steps;
+  },
+
   /** Inbound video of every remote participant: framesDecoded, frameWidth, frameHeight... */
   async inboundVideo() {
     return (await inboundOf(Track.Kind.Video)).map(({ identity, source, stat }) => ({
@@ -231,6 +247,35 @@ globalThis.videoconfTest = {
   /** Publishes or unpublishes a screen share (Chromium's fake capture with the harness flags). */
   async setScreenShare(enabled) {
     await room.localParticipant.setScreenShareEnabled(enabled);
+  },
+
+  /**
+   * Asks LiveKit to publish a screen share the way a modified client would: livekit-client's own
+   * check of the permissions LiveKit sent is skipped, so the request reaches the server. Resolves
+   * with the server's answer to that request (`{ reason }`, e.g. `NOT_ALLOWED`), or
+   * `{ reason: 'published' }` when the track was published.
+   */
+  async screenShareIgnoringPermissions() {
+    const participant = room.localParticipant;
+    participant.hasPermissionsToPublish = () => true;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer from LiveKit in 8 s')), 8_000);
+      room.engine.on('signalRequestResponse', (response) => {
+        if (response.request?.case !== 'addTrack') return;
+        clearTimeout(timer);
+        // RequestResponse.Reason of LiveKit's protocol: 0 OK, 1 NOT_FOUND, 2 NOT_ALLOWED, ...
+        const names = ['OK', 'NOT_FOUND', 'NOT_ALLOWED', 'LIMIT_EXCEEDED', 'QUEUED'];
+        resolve({ reason: names[response.reason] ?? String(response.reason) });
+      });
+      participant.setScreenShareEnabled(true).then(
+        () => {
+          clearTimeout(timer);
+          resolve({ reason: 'published' });
+        },
+        // Refused by the server, livekit-client only gives up after its publication timeout.
+        () => undefined,
+      );
+    });
   },
 
   async disconnect() {

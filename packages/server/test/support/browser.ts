@@ -25,14 +25,20 @@
 //   });
 //
 // `networkLink()` gives a participant a network the test can cut (see there).
+//
+// Other pages use the same browser: `launchBrowser(path, { entry, files })` serves any scripts
+// (the client SDK's tests serve a bundle of the SDK, packages/client-sdk/test/support/
+// sdk-browser.ts), `openTestPage()` opens one in its own context with bindings for its
+// reports, `eventLog()` keeps those reports for `waitFor`, and route-media.mjs is the in-page
+// half of `networkLink` for any page.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { tcpRelay } from './tcp-relay';
 
 /** Where Debian's `apt-get install chromium` puts it; `CHROMIUM_PATH` overrides. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -54,7 +60,7 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-const NO_CHROMIUM_HELP = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
+export const NO_CHROMIUM_HELP = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
 
 /**
  * Chromium's path, or null when there is none here (the reason is printed once). With
@@ -83,30 +89,58 @@ export interface TestBrowser {
 
 const require = createRequire(import.meta.url);
 
-/** Starts Chromium and the test page's server. */
-export async function launchBrowser(executablePath: string): Promise<TestBrowser> {
+/** A file the test page's server serves: a path on disk, or the code itself. */
+export type PageFile = { file: string } | { code: string };
+
+export interface TestPageOptions {
+  /** The page's ES module entry (a key of `files`). */
+  entry: string;
+  /** What the server serves, by URL path. */
+  files: Record<string, PageFile>;
+  title?: string;
+}
+
+/**
+ * The LiveKit test page: livekit-client's ES build and browser-page.mjs (`openParticipant`).
+ * `require.resolve` finds livekit-client's CommonJS build; the ES build is beside it.
+ */
+export function livekitTestPage(): TestPageOptions {
+  const here = (name: string) => ({ file: fileURLToPath(new URL(name, import.meta.url)) });
+  return {
+    entry: '/browser-page.mjs',
+    title: 'videoconf media test',
+    files: {
+      '/browser-page.mjs': here('./browser-page.mjs'),
+      '/route-media.mjs': here('./route-media.mjs'),
+      '/livekit-client.esm.mjs': {
+        file: join(dirname(require.resolve('livekit-client')), 'livekit-client.esm.mjs'),
+      },
+    },
+  };
+}
+
+/**
+ * Starts Chromium and the test page's server: the LiveKit page by default, or `page` (e.g. the
+ * client SDK's tests serve a bundle of the SDK, see packages/client-sdk/test/support).
+ */
+export async function launchBrowser(
+  executablePath: string,
+  page: TestPageOptions = livekitTestPage(),
+): Promise<TestBrowser> {
   const html =
-    '<!doctype html><meta charset="utf-8"><title>videoconf media test</title>' +
+    `<!doctype html><meta charset="utf-8"><title>${page.title ?? 'videoconf test'}</title>` +
     '<style>body{margin:0;font:14px sans-serif;background:#222;color:#eee}' +
     'figure{display:inline-block;margin:8px}video{background:#000}</style>' +
-    '<main id="remote"></main><script type="module" src="/browser-page.mjs"></script>';
-  const modules = new Map<string, string>([
-    ['/browser-page.mjs', fileURLToPath(new URL('./browser-page.mjs', import.meta.url))],
-    // `require.resolve` finds the CommonJS build; the ES build (its `import` export) is beside it.
-    [
-      '/livekit-client.esm.mjs',
-      join(dirname(require.resolve('livekit-client')), 'livekit-client.esm.mjs'),
-    ],
-  ]);
+    `<main id="remote"></main><script type="module" src="${page.entry}"></script>`;
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const file = modules.get(path);
+    const served = Object.hasOwn(page.files, path) ? page.files[path] : undefined;
     if (path === '/') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-    } else if (file) {
+    } else if (served) {
       response
         .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
-        .end(readFileSync(file));
+        .end('code' in served ? served.code : readFileSync(served.file));
     } else {
       response.writeHead(404).end();
     }
@@ -203,6 +237,12 @@ export interface Participant {
   state(): Promise<{ connectionState: string; identity?: string; remote: string[] }>;
   /** Publishes (or stops) a screen share. */
   setScreenShare(enabled: boolean): Promise<void>;
+  /**
+   * Asks LiveKit to publish a screen share as a modified client would, skipping livekit-client's
+   * own permission check, and resolves with the LiveKit server's answer (`NOT_ALLOWED`, ...) or
+   * `published`.
+   */
+  screenShareIgnoringPermissions(): Promise<{ reason: string }>;
   /** Leaves the room and closes the page. */
   close(): Promise<void>;
 }
@@ -219,61 +259,36 @@ export async function openParticipant(
     token: string;
     /** Connect through this link (signalling and media) instead of straight to LiveKit. */
     network?: NetworkLink;
+    /** The camera's capture size, published as one layer; default 720p with simulcast. */
+    camera?: { width: number; height: number; frameRate: number };
   },
 ): Promise<Participant> {
-  const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
-  const page = await context.newPage();
-  const events: RoomEventRecord[] = [];
-  const waiters = new Set<() => void>();
-  await page.exposeFunction('videoconfRoomEvent', (event: RoomEventRecord) => {
-    events.push(event);
-    for (const wake of waiters) wake();
+  const log = eventLog<RoomEventRecord>();
+  const { events } = log;
+  const { page, context, pageErrors } = await openTestPage(browser, 'videoconfTest', {
+    videoconfRoomEvent: log.push,
   });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
   try {
-    await page.goto(browser.pageUrl);
-    await page.waitForFunction(() => 'videoconfTest' in globalThis, undefined, {
-      timeout: 10_000,
-    });
     const { identity } = await call(
       page,
       'connect',
       options.network?.livekitUrl ?? options.livekitUrl,
       options.token,
       options.network?.mediaPort,
+      options.camera,
     );
     return {
       page,
       context,
       identity,
       events,
-      async waitForEvent(match, { since = 0, timeoutMs = 15_000, what = 'a room event' } = {}) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const found = events.find((event) => event.at >= since && match(event));
-          if (found) return found;
-          const left = deadline - Date.now();
-          if (left <= 0) {
-            throw new Error(
-              `${identity} saw no ${what} within ${timeoutMs} ms; its events: ${JSON.stringify(events)}`,
-            );
-          }
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              waiters.delete(wake);
-              clearTimeout(timer);
-              resolve();
-            };
-            const timer = setTimeout(wake, left);
-            waiters.add(wake);
-          });
-        }
-      },
+      waitForEvent: (match, options) =>
+        log.waitFor(match, { what: 'a room event', ...options }, identity),
       inboundVideo: () => call(page, 'inboundVideo'),
       inboundAudio: () => call(page, 'inboundAudio'),
       state: () => call(page, 'state'),
       setScreenShare: (enabled) => call(page, 'setScreenShare', enabled),
+      screenShareIgnoringPermissions: () => call(page, 'screenShareIgnoringPermissions'),
       async close() {
         await call(page, 'disconnect').catch(() => undefined);
         await context.close();
@@ -284,6 +299,130 @@ export async function openParticipant(
     const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
     throw new Error(`could not open a participant: ${(error as Error).message}${detail}`);
   }
+}
+
+/** The steps of a timed media join, in ms since it started (see `timedJoin` in browser-page.mjs). */
+export interface MediaJoinTiming {
+  /** Our REST join answered (only through our API). */
+  join?: number;
+  /** Our media token answered (only through our API). */
+  token?: number;
+  /** `room.connect()` resolved: signalling joined and the peer connection up. */
+  connected: number;
+  /** The first remote video track subscribed. */
+  subscribed: number;
+  /** The first remote video frame decoded. */
+  firstFrame: number;
+  /** What saw it first: `videoFrame` (requestVideoFrameCallback) or `framesDecoded` (stats). */
+  seenBy: 'videoFrame' | 'framesDecoded';
+}
+
+export type MediaJoin =
+  /** Through our API: REST join, media token, then LiveKit with what they answered. */
+  | { api: { base: string; roomId: string; accessToken: string } }
+  /** Straight to LiveKit with a token minted elsewhere. */
+  | { url: string; token: string };
+
+/**
+ * Opens a fresh page (its own context, nothing published), and times one media join from it
+ * until the first remote video frame is decoded (the `media.join` benchmark). The page is
+ * loaded before the clock starts; `close()` leaves the room and closes it.
+ */
+export async function timeMediaJoin(
+  browser: TestBrowser,
+  join: MediaJoin,
+  timeoutMs = 15_000,
+): Promise<{ timing: MediaJoinTiming; close(): Promise<void> }> {
+  const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
+  const close = async () => {
+    const page = context.pages()[0];
+    if (page) await call(page, 'disconnect').catch(() => undefined);
+    await context.close();
+  };
+  try {
+    const page = await context.newPage();
+    await page.goto(browser.pageUrl);
+    await page.waitForFunction(() => 'videoconfTest' in globalThis, undefined, {
+      timeout: 10_000,
+    });
+    const timing = await call(page, 'timedJoin', { ...join, timeoutMs });
+    return { timing, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Events a page reports (through a binding), which a test can wait for. `events` is live: it
+ * grows as events arrive.
+ */
+export function eventLog<E extends { at: number }>() {
+  const events: E[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    events,
+    push(event: E) {
+      events.push(event);
+      for (const wake of waiters) wake();
+    },
+    /** The first event matching `match` seen since `since` (a `Date.now()`; default 0). */
+    async waitFor(
+      match: (event: E) => boolean,
+      { since = 0, timeoutMs = 15_000, what = 'an event' } = {},
+      who = 'the page',
+    ): Promise<E> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find((event) => event.at >= since && match(event));
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new Error(
+            `${who} saw no ${what} within ${timeoutMs} ms; its events: ${JSON.stringify(events)}`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(wake, left);
+          waiters.add(wake);
+        });
+      }
+    },
+  };
+}
+
+/**
+ * Opens the test page in a browser context of its own (its own storage, as a separate device
+ * would have) and waits until the page's script has set `globalThis[ready]`. `bindings` are
+ * installed before the page loads (`page.exposeFunction`): how the page reports to the test.
+ * On failure the context is closed and the page's errors are in the message.
+ */
+export async function openTestPage(
+  browser: TestBrowser,
+  ready: string,
+  bindings: Record<string, (...args: never[]) => unknown> = {},
+): Promise<{ page: Page; context: BrowserContext; pageErrors: string[] }> {
+  const context = await browser.browser.newContext({ viewport: { width: 720, height: 300 } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  try {
+    for (const [name, fn] of Object.entries(bindings)) {
+      await page.exposeFunction(name, fn as (...args: unknown[]) => unknown);
+    }
+    await page.goto(browser.pageUrl);
+    await page.waitForFunction((name) => name in globalThis, ready, { timeout: 10_000 });
+  } catch (error) {
+    await context.close();
+    const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
+    throw new Error(`could not open the test page: ${(error as Error).message}${detail}`);
+  }
+  return { page, context, pageErrors };
 }
 
 /**
@@ -328,49 +467,6 @@ export async function networkLink(livekit: { url: string; tcpPort: number }): Pr
   };
 }
 
-/** A TCP relay from a free loopback port to `127.0.0.1:targetPort`, which can be cut. */
-async function tcpRelay(targetPort: number) {
-  let cut = false;
-  const open = new Set<Socket>();
-  const server = createNetServer((client) => {
-    if (cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        open.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const dropAll = () => {
-    for (const socket of open) socket.destroy();
-  };
-  return {
-    port,
-    cut() {
-      cut = true;
-      dropAll();
-    },
-    restore() {
-      cut = false;
-    },
-    async close() {
-      dropAll();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 /** Polls `read` until `ok` holds, or fails after `timeoutMs` with the last value read. */
 export async function waitUntil<T>(
   read: () => Promise<T>,
@@ -396,11 +492,14 @@ interface PageHarness {
     url: string,
     token: string,
     mediaPort?: number,
+    camera?: { width: number; height: number; frameRate: number },
   ): Promise<{ identity: string; roomName: string }>;
   inboundVideo(): Promise<InboundVideo[]>;
   inboundAudio(): Promise<InboundAudio[]>;
   state(): { connectionState: string; identity?: string; remote: string[] };
   setScreenShare(enabled: boolean): Promise<void>;
+  screenShareIgnoringPermissions(): Promise<{ reason: string }>;
+  timedJoin(options: MediaJoin & { timeoutMs: number }): Promise<MediaJoinTiming>;
   disconnect(): Promise<void>;
 }
 

@@ -1,0 +1,107 @@
+// The client SDK in real Chromium: the SDK's source and test/support/sdk-page.ts bundled by
+// esbuild into one script, served by the shared test browser (packages/server/test/support/
+// browser.ts: Chromium with fake camera and microphone, the page server, `networkLink`).
+//
+//   const browser = await launchSdkBrowser(chromium!);
+//   const alice = await openSdkPage(browser, { url, token });   // a MediaSession connects
+//   await alice.call('setMicrophoneEnabled', false);
+//   await alice.waitForEvent((e) => e.type === 'stats', { what: 'a stats report' });
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import {
+  eventLog,
+  launchBrowser,
+  type NetworkLink,
+  openTestPage,
+  type TestBrowser,
+} from '../../../server/test/support/browser';
+import type { ConnectArgs, SdkEvent, SdkPage } from './sdk-page';
+
+/** Bundles the in-page harness with the SDK's source (livekit-client included) for browsers. */
+export async function bundleSdkPage(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./sdk-page.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['source'],
+    sourcemap: 'inline',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** Chromium serving the SDK's test page. */
+export async function launchSdkBrowser(executablePath: string): Promise<TestBrowser> {
+  const code = await bundleSdkPage();
+  return launchBrowser(executablePath, {
+    entry: '/sdk-page.js',
+    title: 'videoconf client SDK test',
+    files: { '/sdk-page.js': { code } },
+  });
+}
+
+export interface SdkParticipant {
+  identity: string;
+  /** Every event the page reported so far, oldest first. */
+  events: SdkEvent[];
+  /** Calls `sdkTest[method](...args)` in the page. */
+  call<M extends Exclude<keyof SdkPage, 'connect'>>(
+    method: M,
+    ...args: Parameters<SdkPage[M]>
+  ): Promise<Awaited<ReturnType<SdkPage[M]>>>;
+  waitForEvent(
+    match: (event: SdkEvent) => boolean,
+    options?: { since?: number; timeoutMs?: number; what?: string },
+  ): Promise<SdkEvent>;
+  /** The media states the page went through, oldest first. */
+  states(since?: number): string[];
+  close(): Promise<void>;
+}
+
+/** Opens a page in its own browser context and connects a `MediaSession` there. */
+export async function openSdkPage(
+  browser: TestBrowser,
+  args: ConnectArgs & { network?: NetworkLink },
+): Promise<SdkParticipant> {
+  const log = eventLog<SdkEvent>();
+  const { events } = log;
+  const { page, context, pageErrors } = await openTestPage(browser, 'sdkTest', {
+    sdkEvent: log.push,
+  });
+  const call = ((method: string, ...values: unknown[]) =>
+    page.evaluate(
+      ([name, rest]) =>
+        (globalThis as unknown as { sdkTest: Record<string, (...a: unknown[]) => unknown> })
+          .sdkTest[name]!(...rest),
+      [method, values] as [string, unknown[]],
+    )) as SdkParticipant['call'];
+  const { network, ...connect } = args;
+  try {
+    const { identity } = (await page.evaluate(
+      (a) => (globalThis as unknown as { sdkTest: SdkPage }).sdkTest.connect(a),
+      {
+        ...connect,
+        ...(network && { url: network.livekitUrl, mediaPort: network.mediaPort }),
+      },
+    )) as { identity: string };
+    return {
+      identity,
+      events,
+      call,
+      states: (since = 0) =>
+        events.flatMap((e) => (e.type === 'state' && e.at >= since ? [e.state] : [])),
+      waitForEvent: (match, options) => log.waitFor(match, options, identity),
+      async close() {
+        await call('disconnect').catch(() => undefined);
+        await context.close();
+      },
+    };
+  } catch (error) {
+    await context.close();
+    const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
+    throw new Error(`could not connect the SDK's media: ${(error as Error).message}${detail}`);
+  }
+}
