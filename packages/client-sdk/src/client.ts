@@ -49,6 +49,7 @@ import type {
   WaitingEntry,
 } from '@videoconf/protocol';
 import { type ClientEvents, Credentials, type Session } from './auth';
+import { Conference, type ConferenceOptions } from './conference/conference';
 import { ApiError } from './errors';
 import { type Method, path, type Query, type RequestOptions, send, urlOf } from './http';
 import { RealtimeConnection, type RealtimeConnectionOptions } from './realtime/connection';
@@ -241,6 +242,11 @@ export interface Client {
    * Calls `handler` on each `event` (`signedIn`, `signedOut`); returns the function that
    * removes it. A handler that throws does not keep the others from being called.
    */
+  /**
+   * The join flow of this client's user in one room (`join()` starts it): REST, the realtime
+   * connection and, in browsers, the LiveKit media. See `Conference`.
+   */
+  conference(roomId: string, options?: ConferenceOptions): Conference;
   on<K extends keyof ClientEvents>(event: K, handler: (value: ClientEvents[K]) => void): () => void;
   /** Stops the background work (the refresh timer); requests still work, refreshing lazily. */
   close(): void;
@@ -495,6 +501,7 @@ export function createClient(options: ClientOptions): Client {
         server,
         roomId,
       }),
+    conference: (roomId, o) => new Conference(client, roomId, o),
     on(event, handler) {
       const set = handlers.get(event) ?? new Set();
       handlers.set(event, set);

@@ -16,6 +16,14 @@ export {
   type UsersApi,
   type WaitingRoomApi,
 } from './client';
+export {
+  Conference,
+  type ConferenceClient,
+  type ConferenceEvents,
+  type ConferenceOptions,
+  type ConferenceState,
+  type RealtimeEventMap,
+} from './conference/conference';
 export type {
   DeviceChoice,
   MediaJoinOptions,
@@ -28,6 +36,19 @@ export type {
   ParticipantView,
 } from './conference/participants-view';
 export { ApiError, type ApiErrorCode, isApiError } from './errors';
+export { type ChatFeature, setupChat } from './features/chat';
+export {
+  type ActiveDevices,
+  type DevicesFeature,
+  setupDevices,
+} from './features/devices';
+export {
+  type MediaControlsFeature,
+  setupMediaControls,
+  type ToggleState,
+} from './features/media-controls';
+export { type ParticipantsFeature, setupParticipants } from './features/participants';
+export { setupWaitingRoom, type WaitingRoomFeature } from './features/waiting-room';
 export type { RequestOptions } from './http';
 // The contract's types of what the client's methods take and answer.
 export type {
