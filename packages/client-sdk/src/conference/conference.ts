@@ -630,8 +630,8 @@ export class Conference {
   }
 
   #subscribe<H>(map: Map<string, Set<H>>, key: string, handler: unknown): () => void {
-    let set = map.get(key);
-    if (!set) map.set(key, (set = new Set()));
+    const set = map.get(key) ?? new Set<H>();
+    map.set(key, set);
     set.add(handler as H);
     return () => {
       set.delete(handler as H);
