@@ -159,8 +159,8 @@ describe.skipIf(!binary || !chromium)('Conference in Chromium through a real Liv
   const seen = async (viewer: ConferencePage, user: QuickUser) =>
     (await viewer.call('participantList')).find((p) => p.userId === user.id);
 
-  /** LiveKit's own list of the room's participants (its RoomService, as an admin). */
-  const livekitIdentities = async (room: Room): Promise<string[]> => {
+  /** Calls LiveKit's RoomService (twirp) as an admin of `room`. */
+  const roomService = async (room: Room, method: string, body: object) => {
     const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
@@ -170,14 +170,21 @@ describe.skipIf(!binary || !chromium)('Conference in Chromium through a real Liv
       video: { roomAdmin: true, room: room.livekitRoomName },
     })}`;
     const jwt = `${unsigned}.${createHmac('sha256', livekit.apiSecret).update(unsigned).digest('base64url')}`;
-    const answer = await fetch(`${livekit.httpUrl}/twirp/livekit.RoomService/ListParticipants`, {
+    const answer = await fetch(`${livekit.httpUrl}/twirp/livekit.RoomService/${method}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ room: room.livekitRoomName }),
+      body: JSON.stringify({ room: room.livekitRoomName, ...body }),
     });
     if (answer.status !== 200)
-      throw new Error(`ListParticipants: ${answer.status} ${await answer.text()}`);
-    const body = (await answer.json()) as { participants?: { identity: string }[] };
+      throw new Error(`${method}: ${answer.status} ${await answer.text()}`);
+    return answer.json() as Promise<Record<string, unknown>>;
+  };
+
+  /** LiveKit's own list of the room's participants (its RoomService, as an admin). */
+  const livekitIdentities = async (room: Room): Promise<string[]> => {
+    const body = (await roomService(room, 'ListParticipants', {})) as {
+      participants?: { identity: string }[];
+    };
     return (body.participants ?? []).map((p) => p.identity);
   };
 
@@ -424,6 +431,81 @@ describe.skipIf(!binary || !chromium)('Conference in Chromium through a real Liv
         `connected again ${back.at - restoredAt} ms after it came back (its media ${mediaBack.at - restoredAt} ms); ` +
         `states: ${guestPage.conferenceStates(cutAt).join(' → ')}; media: ${guestPage.states(cutAt).join(' → ')}`,
     );
+  }, 60_000);
+
+  it('LiveKit drops the media session (as after a long outage): the leave is recorded, the conference ends left, never connected with dead media', async () => {
+    const room = await newRoom();
+    const hostPage = await joined(host, room, 'connected');
+    const guestPage = await joined(guest, room, 'connected');
+    await videoBothWays(hostPage, host, guestPage, guest);
+
+    // LiveKit ends the guest's session: its participant_left webhook makes our server record
+    // the leave, which reaches the guest's realtime connection.
+    await roomService(room, 'RemoveParticipant', { identity: guest.id });
+    await until(guestPage, 'left');
+    expect(await guestPage.call('conferenceState')).toMatchObject({ media: 'off', joins: 1 });
+    await waitUntil(
+      () => trackStates(guestPage),
+      (t) => t.length === 2 && t.every((s) => s.endsWith(':ended')),
+      'every local track of the dropped guest ended',
+      5_000,
+    );
+    await waitUntil(
+      () => hostPage.call('participantList'),
+      (list) => list.every((p) => p.userId !== guest.id),
+      'the host no longer listing the guest',
+    );
+    expect(await stateOf(hostPage)).toBe('connected');
+  }, 45_000);
+
+  it('LiveKit drops the media session and our server never hears of it: the media connects again with a new token, no REST join', async () => {
+    // A server whose LiveKit webhooks go elsewhere: it still counts the guest as a participant
+    // after LiveKit dropped it, so the conference must bring the media back by itself.
+    const deaf = testServer({
+      livekit: livekitOptionsOf(livekit),
+      cors: { origins: [new URL(browser.pageUrl).origin] },
+    });
+    const deafHttp = await listen(deaf);
+    cleanups.push(() => deaf.close());
+    const [deafHost, deafGuest] = await Promise.all([
+      quickUser(deaf, { displayName: 'Dora Host' }),
+      quickUser(deaf, { displayName: 'Dan Guest' }),
+    ]);
+    const room = await createRoomAs(deaf, deafHost, { title: 'No webhooks' });
+    const at = (user: QuickUser) =>
+      person(user, room, { server: deafHttp, token: tokenOf(user) }).then(async (page) => {
+        expect(await page.call('join')).toBe('connected');
+        return page;
+      });
+    const hostPage = await at(deafHost);
+    const guestPage = await at(deafGuest);
+    await videoBothWays(hostPage, deafHost, guestPage, deafGuest);
+
+    const droppedAt = Date.now();
+    await roomService(room, 'RemoveParticipant', { identity: deafGuest.id });
+    await guestPage.waitForEvent((e) => e.type === 'conference' && e.state === 'reconnecting', {
+      since: droppedAt,
+      what: 'the conference reconnecting its media',
+    });
+    await guestPage.waitForEvent((e) => e.type === 'conference' && e.state === 'connected', {
+      since: droppedAt,
+      timeoutMs: 20_000,
+      what: 'the conference connected again',
+    });
+    expect(await guestPage.call('conferenceState')).toMatchObject({
+      state: 'connected',
+      media: 'connected',
+      joins: 1,
+    });
+    await waitUntil(
+      () => livekitIdentities(room),
+      (ids) => ids.includes(deafGuest.id),
+      'LiveKit listing the guest again',
+      10_000,
+    );
+    const seenBefore = (await cameraOf(hostPage, deafGuest.id))?.framesDecoded ?? 0;
+    await frames(hostPage, deafGuest.id, seenBefore);
+    console.log(`media back ${Date.now() - droppedAt} ms after LiveKit dropped it`);
   }, 60_000);
 
   it('leave(): left, every local track ended, gone from LiveKit', async () => {

@@ -162,6 +162,12 @@ export class Conference {
   #settings: UserSettings | null = null;
   #error: ApiError | null = null;
   #stops: (() => void)[] = [];
+  /** The subscriptions to the current media session's stores. */
+  #sessionStops: (() => void)[] = [];
+  #mediaRetries = 0;
+  /** LiveKit dropped the session and a new one is on its way. */
+  #mediaRecovering = false;
+  #mediaTimer: ReturnType<typeof setTimeout> | undefined;
   #realtimeState: 'connecting' | 'open' | 'reconnecting' | 'closed' = 'closed';
 
   /** Where the join flow is; see `ConferenceState`. */
@@ -347,8 +353,14 @@ export class Conference {
     await this.#connectMedia(media);
   }
 
-  async #connectMedia(answered?: MediaToken): Promise<void> {
-    this.#media.set('connecting');
+  /**
+   * Connects the media with the join's token, or a new one. `retry`: LiveKit ended the previous
+   * session (it gave up reconnecting after a long outage, or removed it): a refusal of the new
+   * token (not a participant any more, the room ended) stops there, anything else is tried again.
+   */
+  async #connectMedia(answered?: MediaToken, retry = false): Promise<void> {
+    this.#media.set(retry ? 'reconnecting' : 'connecting');
+    this.#syncReconnecting();
     let token: MediaToken;
     try {
       // The join's answer carries the token when the server has media; else ask (it may say
@@ -356,28 +368,87 @@ export class Conference {
       token = answered ?? (await this.client.media.token(this.roomId));
     } catch (error) {
       if (this.#isFinal()) return;
-      this.#media.set('unavailable');
+      if (retry && (!isApiError(error) || error.status === 0 || error.status >= 500)) {
+        this.#retryMedia();
+        return;
+      }
+      this.#media.set(retry ? 'off' : 'unavailable');
+      this.#mediaRecovering = false;
+      this.#syncReconnecting();
       // No media backend is a configuration, not a failure to report.
       if (!isApiError(error, 'MEDIA_UNAVAILABLE')) this.#report(error);
       return;
     }
     if (this.#isFinal()) return;
-    const session = new MediaSession({
+    for (const stop of this.#sessionStops.splice(0)) stop();
+    const session: MediaSession = new MediaSession({
       report: (body) => this.client.stats.report(this.roomId, body),
       ...(this.options.statsIntervalMs !== undefined && {
         statsIntervalMs: this.options.statsIntervalMs,
       }),
       onError: (error) => this.#report(error),
+      onDisconnected: (reason) => this.#mediaLost(session, reason),
     });
     this.#session = session;
-    this.#stops.push(
+    this.#sessionStops.push(
       session.state.subscribe((state) => {
         this.#media.set(state);
+        if (state === 'connected') {
+          this.#mediaRetries = 0;
+          this.#mediaRecovering = false;
+        }
         this.#syncReconnecting();
       }),
       session.participants.subscribe((map) => this.#mediaParticipants.set(map)),
     );
-    const join = effectiveJoinOptions(
+    const join = retry
+      ? this.#rejoinOptions()
+      : effectiveJoinOptions(
+          {
+            ...(this.options.audio !== undefined && { audio: this.options.audio }),
+            ...(this.options.video !== undefined && { video: this.options.video }),
+          },
+          this.#settings,
+          this.#room.get()?.settings,
+        );
+    try {
+      await session.connect(token.url, token.token, join);
+    } catch (error) {
+      if (this.#isFinal() || session !== this.#session) return;
+      if (retry) this.#retryMedia();
+      else this.#report(error);
+    }
+  }
+
+  /** LiveKit ended the media session on its own (not `leave()`): connect it again. */
+  #mediaLost(session: MediaSession, reason: string): void {
+    if (this.#isFinal() || session !== this.#session) return;
+    if (reason === 'DUPLICATE_IDENTITY') {
+      // The same person joined the media from another tab or device: that one keeps it.
+      this.#media.set('off');
+      this.#syncReconnecting();
+      this.#report(new ApiError(409, 'CONFLICT', 'The media joined from another tab or device'));
+      return;
+    }
+    // Kicked or ended: the realtime event usually arrives first; otherwise the new token says so.
+    this.#mediaRecovering = true;
+    this.#media.set('reconnecting');
+    this.#syncReconnecting();
+    this.#retryMedia();
+  }
+
+  /** The next media attempt, after 1 s, 2 s, 4 s ... up to 30 s. */
+  #retryMedia(): void {
+    if (this.#isFinal()) return;
+    const delay = Math.min(30_000, 1000 * 2 ** this.#mediaRetries++);
+    clearTimeout(this.#mediaTimer);
+    this.#mediaTimer = setTimeout(() => void this.#connectMedia(undefined, true), delay);
+  }
+
+  /** Media options when connecting again: what the person had on, not the join's defaults. */
+  #rejoinOptions() {
+    const self = [...this.#mediaParticipants.get().values()].find((p) => p.isLocal);
+    const first = effectiveJoinOptions(
       {
         ...(this.options.audio !== undefined && { audio: this.options.audio }),
         ...(this.options.video !== undefined && { video: this.options.video }),
@@ -385,11 +456,12 @@ export class Conference {
       this.#settings,
       this.#room.get()?.settings,
     );
-    try {
-      await session.connect(token.url, token.token, join);
-    } catch (error) {
-      if (!this.#isFinal()) this.#report(error);
-    }
+    if (!self) return first;
+    return {
+      ...first,
+      microphone: { ...first.microphone, enabled: !self.audioMuted },
+      camera: { ...first.camera, enabled: !self.videoMuted },
+    };
   }
 
   #connectRealtime(): void {
@@ -552,7 +624,10 @@ export class Conference {
   #syncReconnecting(): void {
     const state = this.#state.get();
     if (state !== 'connected' && state !== 'reconnecting') return;
-    const away = this.#realtimeState === 'reconnecting' || this.#media.get() === 'reconnecting';
+    const away =
+      this.#realtimeState === 'reconnecting' ||
+      this.#media.get() === 'reconnecting' ||
+      this.#mediaRecovering;
     this.#setState(away ? 'reconnecting' : 'connected');
   }
 
@@ -580,7 +655,9 @@ export class Conference {
   }
 
   async #teardown(): Promise<void> {
+    clearTimeout(this.#mediaTimer);
     for (const stop of this.#stops.splice(0)) stop();
+    for (const stop of this.#sessionStops.splice(0)) stop();
     this.#realtime?.close();
     const session = this.#session;
     if (session) await session.disconnect().catch(() => undefined);
