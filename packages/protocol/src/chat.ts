@@ -38,6 +38,7 @@ export const SendMessageBody = Type.Object({
 export type SendMessageBody = Static<typeof SendMessageBody>;
 
 export const EditMessageBody = Type.Object({ content: MessageContent });
+export type EditMessageBody = Static<typeof EditMessageBody>;
 
 export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
 
@@ -49,3 +50,4 @@ export const HistoryQuery = Type.Object({
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
 export const MessagePage = Type.Object({ items: Type.Array(ChatMessage), hasMore: Type.Boolean() });
+export type MessagePage = Static<typeof MessagePage>;

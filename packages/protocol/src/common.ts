@@ -70,6 +70,8 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 /** A `{ items }` list envelope. */
 export const ItemList = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
+/** The type of `ItemList(item)`: `ItemList<Invite>` is `{ items: Invite[] }`. */
+export type ItemList<T> = { items: T[] };
 
 /** A `{ items, total }` page envelope. */
 export const Page = <T extends TSchema>(item: T) =>

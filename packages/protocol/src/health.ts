@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 
 export const CheckStatus = Type.Union([Type.Literal('ok'), Type.Literal('error')]);
 
@@ -16,3 +16,6 @@ export const HealthResponse = Type.Object({
     redis: Type.Optional(CheckStatus),
   }),
 });
+export type CheckStatus = Static<typeof CheckStatus>;
+export type HealthStatus = Static<typeof HealthStatus>;
+export type HealthResponse = Static<typeof HealthResponse>;

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Timestamp } from './common';
 
 export const MediaToken = Type.Object({
@@ -7,3 +7,4 @@ export const MediaToken = Type.Object({
   identity: Type.String(),
   expiresAt: Timestamp,
 });
+export type MediaToken = Static<typeof MediaToken>;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 const docs = new URL('../../../docs/', import.meta.url);
 const here = fileURLToPath(new URL('./', import.meta.url));
-/** The client SDK's page is compiled inside that package, where `@videoconf/client-sdk` resolves. */
+/** The client SDK's pages (`client-*.md`) are compiled inside that package, where `@videoconf/client-sdk` resolves. */
 const clientSdk = fileURLToPath(new URL('../../client-sdk/test/', import.meta.url));
 
 /** Cannot find name (2304, 2552), and so implicitly any (7006): from an earlier block. */
@@ -36,7 +36,7 @@ function tsBlocks(page: string): { file: string; line: number; code: string }[] 
     if (skip) continue;
     const name = `${page.replace(/\W/g, '-')}-${start}`;
     blocks.push({
-      file: `${page === 'client-sdk.md' ? clientSdk : here}__docs-${name}.ts`,
+      file: `${page.startsWith('client-') ? clientSdk : here}__docs-${name}.ts`,
       line: start,
       code: `${body.join('\n')}\nexport {};\n`,
     });

@@ -44,8 +44,10 @@ export async function startServer(storage: Storage, options: ConferenceServerOpt
     get app() {
       return app;
     },
-    async restart() {
+    /** `whileDown` runs after the old instance closed and before the new one listens. */
+    async restart(whileDown?: () => Promise<unknown>) {
       await app.close();
+      await whileDown?.();
       app = testServer({ ...options, storage, bus: spyBus() });
       await app.listen({ port, host: '127.0.0.1' });
     },

@@ -1,0 +1,57 @@
+// The contract's types of what the client's methods take and answer, as type aliases: a
+// re-export (`export type { Room } from`) comes out of the declaration bundle as a plain
+// `export { Room }`, which a user could take for the protocol's runtime schema.
+import type * as Protocol from '@videoconf/protocol';
+
+export type AdminAuditQuery = Protocol.AdminAuditQuery;
+export type ApproveEntryResponse = Protocol.ApproveEntryResponse;
+export type AuditEntry = Protocol.AuditEntry;
+export type AuditQuery = Protocol.AuditQuery;
+export type ChangeRoleBody = Protocol.ChangeRoleBody;
+export type ChatMessage = Protocol.ChatMessage;
+export type CreateInviteBody = Protocol.CreateInviteBody;
+export type CreateRateLimitRuleBody = Protocol.CreateRateLimitRuleBody;
+export type CreateRoomBody = Protocol.CreateRoomBody;
+export type CreateVideoProfileBody = Protocol.CreateVideoProfileBody;
+export type EditMessageBody = Protocol.EditMessageBody;
+export type HealthResponse = Protocol.HealthResponse;
+export type HistoryQuery = Protocol.HistoryQuery;
+export type Invite = Protocol.Invite;
+export type ItemList<T> = Protocol.ItemList<T>;
+export type JoinedResponse = Protocol.JoinedResponse;
+export type JoinResponse = Protocol.JoinResponse;
+export type JoinRoomBody = Protocol.JoinRoomBody;
+export type KickBody = Protocol.KickBody;
+export type LoginBody = Protocol.LoginBody;
+export type LoginResponse = Protocol.LoginResponse;
+export type MediaToken = Protocol.MediaToken;
+export type MessagePage = Protocol.MessagePage;
+export type MuteBody = Protocol.MuteBody;
+export type Participant = Protocol.Participant;
+export type ParticipantList = Protocol.ParticipantList;
+export type ParticipantRole = Protocol.ParticipantRole;
+export type RateLimitRule = Protocol.RateLimitRule;
+export type RedeemInviteBody = Protocol.RedeemInviteBody;
+export type RedeemInviteResponse = Protocol.RedeemInviteResponse;
+export type RegisterBody = Protocol.RegisterBody;
+export type RejectBody = Protocol.RejectBody;
+export type RejectEntryResponse = Protocol.RejectEntryResponse;
+export type Room = Protocol.Room;
+export type RoomListQuery = Protocol.RoomListQuery;
+export type RoomPage = Protocol.RoomPage;
+export type RoomSettings = Protocol.RoomSettings;
+export type RoomStats = Protocol.RoomStats;
+export type SendMessageBody = Protocol.SendMessageBody;
+export type StatsReportBody = Protocol.StatsReportBody;
+export type StatsSample = Protocol.StatsSample;
+export type TokenPair = Protocol.TokenPair;
+export type UpdateMeBody = Protocol.UpdateMeBody;
+export type UpdateRateLimitRuleBody = Protocol.UpdateRateLimitRuleBody;
+export type UpdateRoomBody = Protocol.UpdateRoomBody;
+export type UpdateSettingsBody = Protocol.UpdateSettingsBody;
+export type User = Protocol.User;
+export type UserResponse = Protocol.UserResponse;
+export type UserSettings = Protocol.UserSettings;
+export type VideoProfile = Protocol.VideoProfile;
+export type WaitingEntry = Protocol.WaitingEntry;
+export type WaitingResponse = Protocol.WaitingResponse;
