@@ -2,6 +2,10 @@
 import {
   ApiError,
   type ApiErrorCode,
+  type Client,
+  type Conference,
+  type ConferenceState,
+  createClient,
   isApiError,
   type MediaState,
   type ParticipantView,
@@ -11,6 +15,12 @@ import {
   type Store,
 } from '@videoconf/client-sdk';
 import WebSocket from 'ws';
+
+const client: Client = createClient({ server: 'https://meet.example.com' });
+export const title: Promise<string> = client.rooms.get('room').then((room) => room.title);
+const conference: Conference = client.conference('room', { audio: false });
+export const joined: Promise<void> = conference.join();
+export const conferenceState: Store<ConferenceState> = conference.state;
 
 const realtime = new RealtimeConnection({
   server: 'https://meet.example.com',
