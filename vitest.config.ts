@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -20,6 +21,9 @@ export default defineConfig({
   resolve: sourceConditions,
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
+    // Most test files wait on sockets, LiveKit and Chromium rather than compute: on a 2-core
+    // machine vitest's default (one worker per core but one) would run them one at a time.
+    maxWorkers: Math.max(availableParallelism() - 1, 3),
     projects: [
       {
         extends: true,

@@ -4,7 +4,7 @@ import { memoryStorage } from '../src/storage/memory';
 import { sequelizeStorage } from '../src/storage/sequelize/index';
 import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
-import { createTestDatabase } from './support/postgres';
+import { createTestDatabase, RACE_TIMEOUTS } from './support/postgres';
 
 /**
  * Races over HTTP: capacity under simultaneous joins, and kick against rejoin. On PostgreSQL
@@ -19,7 +19,9 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let pg: Storage;
 beforeAll(async () => {
   db = await createTestDatabase();
-  pg = sequelizeStorage({ url: db.url, pool: { max: 20 } });
+  // Correctness under load: the suite runs several files at once, and 200 joins queueing on one
+  // row lock can wait past the production lock_timeout (5 s), which answers 503 by design.
+  pg = sequelizeStorage({ url: db.url, pool: { max: 20 }, timeouts: RACE_TIMEOUTS });
   await pg.init();
 });
 afterAll(async () => {

@@ -15,7 +15,7 @@ import {
   openTestPage,
   type TestBrowser,
 } from '../../../server/test/support/browser';
-import type { ConnectArgs, SdkEvent, SdkPage } from './sdk-page';
+import type { ConferenceArgs, ConnectArgs, SdkEvent, SdkPage } from './sdk-page';
 
 /** Bundles the in-page harness with the SDK's source (livekit-client included) for browsers. */
 export async function bundleSdkPage(): Promise<string> {
@@ -104,4 +104,51 @@ export async function openSdkPage(
     const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
     throw new Error(`could not connect the SDK's media: ${(error as Error).message}${detail}`);
   }
+}
+
+export interface ConferencePage extends Omit<SdkParticipant, 'identity'> {
+  /** The Conference states the page went through, oldest first. */
+  conferenceStates(since?: number): string[];
+}
+
+/**
+ * Opens a page in its own browser context and creates a whole Conference there (`createClient`
+ * with the token, `client.conference()`, every feature setup); `call('join')` joins.
+ */
+export async function openConferencePage(
+  browser: TestBrowser,
+  args: ConferenceArgs,
+): Promise<ConferencePage> {
+  const log = eventLog<SdkEvent>();
+  const { events } = log;
+  const { page, context, pageErrors } = await openTestPage(browser, 'sdkTest', {
+    sdkEvent: log.push,
+  });
+  const call = ((method: string, ...values: unknown[]) =>
+    page.evaluate(
+      ([name, rest]) =>
+        (globalThis as unknown as { sdkTest: Record<string, (...a: unknown[]) => unknown> })
+          .sdkTest[name]!(...rest),
+      [method, values] as [string, unknown[]],
+    )) as SdkParticipant['call'];
+  try {
+    await call('conference', args);
+  } catch (error) {
+    await context.close();
+    const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
+    throw new Error(`could not create the conference: ${(error as Error).message}${detail}`);
+  }
+  const of = (type: string, since: number) =>
+    events.flatMap((e) => (e.type === type && e.at >= since && 'state' in e ? [e.state] : []));
+  return {
+    events,
+    call,
+    states: (since = 0) => of('state', since),
+    conferenceStates: (since = 0) => of('conference', since),
+    waitForEvent: (match, options) => log.waitFor(match, options, 'the conference page'),
+    async close() {
+      await call('leave').catch(() => undefined);
+      await context.close();
+    },
+  };
 }
