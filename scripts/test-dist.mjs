@@ -1,7 +1,8 @@
 // `pnpm test:dist`: tests what users install (test/dist/README.md). Packs every package,
 // installs the tarballs with npm into scratch apps outside the workspace, type-checks strict
 // consumers, then runs the black-box suite of test/dist against `pnpm start` and a consumer
-// app of its own (ESM and CJS), each on memory and on a fresh PostgreSQL database.
+// app of its own (ESM and CJS), each on memory and on a fresh PostgreSQL database, and the client
+// SDK as installed (ESM and CJS, with `ws`) against each of them.
 //
 //   node scripts/test-dist.mjs [--only <substring of a target label>] [--keep]
 //
@@ -34,7 +35,7 @@ const { values: args } = parseArgs({
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
 const consumer = join(root, 'test/dist/harness/consumer');
-const packages = ['protocol', 'server'].map((name) => join(root, 'packages', name));
+const packages = ['protocol', 'server', 'client-sdk'].map((name) => join(root, 'packages', name));
 const serverDir = join(root, 'packages/server');
 const pg = createRequire(join(serverDir, 'package.json'))('pg');
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -292,6 +293,18 @@ async function runTarget(target, appDir, logDir) {
     const base = `http://127.0.0.1:${port}${target.prefix}`;
     await waitForHealth(base, child, Date.now() + 60_000);
 
+    // The client SDK as installed, from ESM and from CJS (sdk-flow.mjs), against this target.
+    const sdkChecks = [];
+    for (const consumerFile of ['sdk.mjs', 'sdk.cjs']) {
+      try {
+        await runAsync(process.execPath, [consumerFile, base], { cwd: appDir, env: targetEnv({}) });
+        sdkChecks.push(consumerFile);
+      } catch (error) {
+        problems.push(`client SDK (${consumerFile}): ${error.message}`);
+      }
+    }
+    target.sdk = `sdk ${sdkChecks.length}/2`;
+
     const suite = spawn(
       join(root, 'node_modules/.bin/vitest'),
       ['run', '--config', 'test/dist/vitest.config.ts'],
@@ -352,8 +365,8 @@ async function runTarget(target, appDir, logDir) {
   }
   const status = problems.length === 0 ? 'PASS' : 'FAIL';
   const line = `${status} ${target.label.padEnd(22)} ${seconds(since).padStart(7)}  ${target.tally ?? ''}${
-    problems.length ? `  — ${problems.join('; ')} (log: ${log})` : ''
-  }`;
+    target.sdk ? `; ${target.sdk}` : ''
+  }${problems.length ? `  — ${problems.join('; ')} (log: ${log})` : ''}`;
   if (problems.length) failures.push(line);
   return line;
 }
@@ -393,13 +406,55 @@ async function main() {
     const peer = (name) => `${name}@${server.peerDependencies[name]}`;
     const node = process.versions.node.split('.')[0];
     const tools = ['typescript@~5.9.3', `@types/node@^${node}`, peer('fastify')];
+    // The client SDK's consumers run in Node with `ws` (docs/client-sdk.md), at the workspace's
+    // versions (pnpm-workspace.yaml, catalog).
+    const workspace = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+    const catalog = (name) => {
+      const range = new RegExp(`^\\s+"?${name}"?:\\s*(\\S+)`, 'm').exec(workspace)?.[1];
+      if (!range) throw new Error(`${name} is not in the catalog of pnpm-workspace.yaml`);
+      return `${name}@${range}`;
+    };
+    const ws = [catalog('ws'), catalog('@types/ws')];
     const full = join(scratch, 'full');
     const memory = join(scratch, 'memory');
     await Promise.all([
-      scratchApp(full, tarballs, [...tools, ...['sequelize', 'pg', 'umzug', 'ioredis'].map(peer)]),
-      scratchApp(memory, tarballs, tools),
+      scratchApp(full, tarballs, [
+        ...tools,
+        ...['sequelize', 'pg', 'umzug', 'ioredis'].map(peer),
+        ...ws,
+      ]),
+      // The server's own packages only: its optional peers must be missing there.
+      scratchApp(
+        memory,
+        Object.fromEntries(
+          Object.entries(tarballs).filter(([name]) => name !== '@videoconf/client-sdk'),
+        ),
+        tools,
+      ),
     ]);
-    for (const file of ['app.mjs', 'app.cjs', 'esm.ts', 'cjs.cts']) {
+    // The SDK's declarations name livekit-client's types (Conference's media session), and
+    // livekit-client's declarations import two packages of its devDependencies: an app that
+    // type-checks its libraries (no skipLibCheck) installs them (docs/client-sdk.md).
+    const livekit = JSON.parse(
+      readFileSync(join(full, 'node_modules/livekit-client/package.json'), 'utf8'),
+    );
+    const livekitTypes = ['@types/sdp-transform', '@livekit/throws-transformer'].map(
+      (name) => `${name}@${livekit.devDependencies[name]}`,
+    );
+    await runAsync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        ...livekitTypes,
+      ],
+      { cwd: full },
+    );
+    const sdkFiles = ['sdk.mjs', 'sdk.cjs', 'sdk-flow.mjs', 'sdk-esm.ts', 'sdk-cjs.cts'];
+    for (const file of ['app.mjs', 'app.cjs', 'esm.ts', 'cjs.cts', ...sdkFiles]) {
       cpSync(join(consumer, file), join(full, file));
     }
     for (const file of ['memory.ts', 'memory-peers.mjs'])
@@ -412,6 +467,8 @@ async function main() {
       [full, 'esm', ['esm.ts']],
       [full, 'cjs', ['cjs.cts']],
       [memory, 'memory', ['memory.ts']],
+      [full, 'sdk-esm', ['sdk-esm.ts']],
+      [full, 'sdk-cjs', ['sdk-cjs.cts']],
     ];
     await Promise.all(
       checks.map(async ([dir, name, files]) => {
