@@ -432,27 +432,8 @@ async function main() {
         tools,
       ),
     ]);
-    // The SDK's declarations name livekit-client's types (Conference's media session), and
-    // livekit-client's declarations import two packages of its devDependencies: an app that
-    // type-checks its libraries (no skipLibCheck) installs them (docs/client-sdk.md).
-    const livekit = JSON.parse(
-      readFileSync(join(full, 'node_modules/livekit-client/package.json'), 'utf8'),
-    );
-    const livekitTypes = ['@types/sdp-transform', '@livekit/throws-transformer'].map(
-      (name) => `${name}@${livekit.devDependencies[name]}`,
-    );
-    await runAsync(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        '--loglevel=error',
-        ...livekitTypes,
-      ],
-      { cwd: full },
-    );
+    // The SDK's declarations name no livekit-client type (its `@internal` members are stripped):
+    // the strict consumers below type-check without livekit-client's own declarations.
     const sdkFiles = ['sdk.mjs', 'sdk.cjs', 'sdk-flow.mjs', 'sdk-esm.ts', 'sdk-cjs.cts'];
     for (const file of ['app.mjs', 'app.cjs', 'esm.ts', 'cjs.cts', ...sdkFiles]) {
       cpSync(join(consumer, file), join(full, file));

@@ -8,4 +8,7 @@ export default defineConfig({
   entry: ['src/index.ts'],
   target: 'es2022',
   platform: 'neutral',
+  // `@internal` members (the media session, a livekit-client `Room`) stay out of the published
+  // declarations: they name no livekit-client type, so an app type-checks without them.
+  dts: { compilerOptions: { stripInternal: true } },
 });

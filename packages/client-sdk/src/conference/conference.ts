@@ -203,7 +203,12 @@ export class Conference {
     return this.#realtime;
   }
 
-  /** The LiveKit session while media is connected (for advanced use: livekit-client's `Room`). */
+  /**
+   * The media session while media is connected. Internal: left out of the published
+   * declarations, which name no livekit-client type (so an app type-checks without
+   * livekit-client's declarations and their own dependencies).
+   * @internal
+   */
   get mediaSession(): MediaSession | null {
     return this.#session;
   }
