@@ -171,7 +171,8 @@ function bindConference(conference: Conference) {
     setStatus(text);
     const inside = state === 'connected' || state === 'reconnecting';
     stage.hidden = !inside;
-    byId('chat').hidden = !inside && !FINAL.includes(state);
+    // After the meeting, the conversation stays readable for those who were in it.
+    byId('chat').hidden = !inside && !(FINAL.includes(state) && conference.self.get());
     byId('waiting-note').hidden = state !== 'waiting';
     for (const input of chatForm.elements) (input as HTMLInputElement).disabled = !inside;
     byId('final-note').hidden = !FINAL.includes(state);
