@@ -1,5 +1,7 @@
 // `pnpm start`: builds the server when its build is missing or older than its sources, then
-// runs `videoconf serve` in this process, so SIGINT and SIGTERM reach the server itself. A lock
+// runs `videoconf serve` in this process, so SIGINT and SIGTERM reach the server itself. The
+// example page examples/client-only (built with the client SDK it uses) is served at
+// /examples/client-only/ next to the API (`videoconf serve --static`). A lock
 // directory makes several starts at once (two instances on one checkout) build once: the
 // others wait, then find the build fresh.
 //
@@ -26,8 +28,21 @@ import {
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lock = join(root, 'node_modules', '.videoconf-build.lock');
 const cli = join(root, 'packages/server/dist/cli.js');
-const outputs = [cli, join(root, 'packages/protocol/dist/index.js')];
-const sources = [join(root, 'packages/server/src'), join(root, 'packages/protocol/src')];
+const example = join(root, 'examples/client-only');
+const outputs = [
+  cli,
+  join(root, 'packages/protocol/dist/index.js'),
+  join(root, 'packages/client-sdk/dist/index.js'),
+  join(example, 'dist/main.js'),
+];
+const sources = [
+  join(root, 'packages/server/src'),
+  join(root, 'packages/protocol/src'),
+  join(root, 'packages/client-sdk/src'),
+  join(example, 'src'),
+  join(example, 'public'),
+  join(example, 'build.mjs'),
+];
 
 const mtime = (path) => {
   try {
@@ -37,11 +52,11 @@ const mtime = (path) => {
   }
 };
 
-const newest = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
-    const path = join(dir, entry.name);
-    return Math.max(latest, entry.isDirectory() ? newest(path) : mtime(path));
-  }, 0);
+/** The newest modification time of a file, or of the files under a directory. */
+const newest = (path) =>
+  statSync(path).isDirectory()
+    ? readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), 0)
+    : mtime(path);
 
 async function acquire() {
   for (;;) {
@@ -60,10 +75,18 @@ await acquire();
 try {
   const built = Math.min(...outputs.map(mtime));
   if (built === 0 || Math.max(...sources.map(newest)) > built) {
-    const result = spawnSync('pnpm', ['--filter', '@videoconf/server...', 'run', 'build'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    const result = spawnSync(
+      'pnpm',
+      [
+        '--filter',
+        '@videoconf/server...',
+        '--filter',
+        '@videoconf/example-client-only...',
+        'run',
+        'build',
+      ],
+      { cwd: root, stdio: 'inherit' },
+    );
     if (result.status !== 0) process.exit(result.status ?? 1);
   }
 } finally {
@@ -181,5 +204,11 @@ try {
   process.exit(1);
 }
 
-process.argv = [process.argv[0], cli, 'serve'];
+process.argv = [
+  process.argv[0],
+  cli,
+  'serve',
+  '--static',
+  `/examples/client-only/=${example}/dist`,
+];
 await import(cli);

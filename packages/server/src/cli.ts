@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { createConferenceServer } from '@videoconf/server';
 import { optionsFromEnv } from './env';
+import { parseStaticMounts, registerStaticMounts, type StaticMount } from './http/static-files';
 import type { Storage } from './storage/types';
 
 const USAGE = `Usage:
   videoconf serve                 start the server (configuration from the environment)
+    --static <prefix>=<dir>       also serve the files of <dir> at <prefix> (repeatable),
+                                  e.g. --static /app/=./dist
   videoconf users promote <email> make a registered user a technical admin (needs DATABASE_URL)
 
 Environment (docs/configuration.md):
@@ -27,10 +30,15 @@ async function openStorage(databaseUrl: string | null): Promise<Storage | undefi
   return sequelizeStorage({ url: databaseUrl });
 }
 
-async function serve() {
+async function serve(mounts: StaticMount[]) {
   const { options, listen, databaseUrl } = optionsFromEnv();
   const storage = await openStorage(databaseUrl);
   const app = createConferenceServer({ ...options, storage });
+  if (mounts.length > 0) {
+    await registerStaticMounts(app, mounts, {
+      ...(options.livekit?.url && { mediaUrl: options.livekit.url }),
+    });
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -89,14 +97,17 @@ async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      static: { type: 'string', multiple: true },
+    },
   });
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return;
   }
-  if (command === 'serve') return serve();
+  if (command === 'serve') return serve(parseStaticMounts(values.static ?? []));
   if (command === 'users' && sub === 'promote') return promote(arg);
   throw new Error(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
 }
