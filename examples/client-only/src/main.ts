@@ -219,8 +219,10 @@ function bindConference(conference: Conference) {
   lobby.entries.subscribe((entries) => renderKnocks(entries, lobby));
 
   // Video tiles and remote audio.
-  participants.subscribe(renderTiles);
-  conference.mediaParticipants.subscribe(() => playRemoteAudio(conference));
+  participants.subscribe((list) => {
+    renderTiles(list);
+    playRemoteAudio(list);
+  });
 
   // Microphone, camera, leave.
   const micButton = byId<HTMLButtonElement>('mic-button');
@@ -393,19 +395,15 @@ function renderTiles(list: ParticipantView[]) {
   }
 }
 
-// Remote audio: every subscribed microphone (and screen-share audio) of the others, each in an
-// <audio> element. `ParticipantView` carries the video tracks only, so the audio tracks are read
-// from livekit-client's Room that the conference exposes (`conference.mediaSession.room`).
+// Remote audio: every microphone (and screen-share sound) of the others, each in an <audio>
+// element. `ParticipantView` gives them as tracks (none for oneself).
 const sinks = new Map<MediaStreamTrack, HTMLAudioElement>();
 
-function playRemoteAudio(conference: Conference) {
-  const room = conference.mediaSession?.room;
+function playRemoteAudio(people: readonly ParticipantView[]) {
   const live = new Set<MediaStreamTrack>();
-  for (const participant of room?.remoteParticipants.values() ?? []) {
-    for (const publication of participant.audioTrackPublications.values()) {
-      const track = publication.track?.mediaStreamTrack;
-      if (track) live.add(track);
-    }
+  for (const person of people) {
+    if (person.audioTrack) live.add(person.audioTrack);
+    if (person.screenAudioTrack) live.add(person.screenAudioTrack);
   }
   for (const track of live) {
     if (sinks.has(track)) continue;

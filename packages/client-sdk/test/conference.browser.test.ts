@@ -207,15 +207,18 @@ describe.skipIf(!binary || !chromium)('Conference in Chromium through a real Liv
     ] as const) {
       const p = await waitUntil(
         () => seen(viewer, user),
-        (v) => !!v?.videoTrack,
-        `${user.id} listed with a video track`,
+        (v) => !!v?.videoTrack && !!v.audioTrack,
+        `${user.id} listed with a video and an audio track`,
       );
       expect(p).toMatchObject({
         isLocal: false,
         videoMuted: false,
         videoTrack: { kind: 'video', readyState: 'live' },
+        audioTrack: { kind: 'audio', readyState: 'live' },
       });
     }
+    // Never one's own microphone to play.
+    expect((await guestPage.call('participantList')).find((p) => p.isLocal)?.audioTrack).toBeNull();
     expect(hostPage.conferenceStates()).toEqual(['idle', 'joining', 'connected']);
     expect(await guestPage.call('conferenceState')).toMatchObject({ media: 'connected', joins: 1 });
 

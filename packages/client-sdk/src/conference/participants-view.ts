@@ -21,6 +21,13 @@ export interface LiveKitParticipantState {
   videoTrack: MediaStreamTrack | null;
   /** The screen share track, when there is one. */
   screenTrack: MediaStreamTrack | null;
+  /**
+   * The microphone track to play (`audio.srcObject = new MediaStream([audioTrack])`), when there
+   * is one; always `null` for the local participant (never play your own microphone).
+   */
+  audioTrack: MediaStreamTrack | null;
+  /** The sound of a screen share to play; `null` for the local participant. */
+  screenAudioTrack: MediaStreamTrack | null;
 }
 
 /** A contract participant joined with its LiveKit state (what `setupParticipants` lists). */
@@ -34,6 +41,8 @@ export const ABSENT_MEDIA: Omit<LiveKitParticipantState, 'identity' | 'isLocal'>
   connectionQuality: 'unknown',
   videoTrack: null,
   screenTrack: null,
+  audioTrack: null,
+  screenAudioTrack: null,
 };
 
 /**
@@ -65,6 +74,7 @@ export function stateOf(participant: Participant, isLocal: boolean): LiveKitPart
   const microphone = participant.getTrackPublication('microphone' as never);
   const camera = participant.getTrackPublication('camera' as never);
   const screen = participant.getTrackPublication('screen_share' as never);
+  const screenAudio = participant.getTrackPublication('screen_share_audio' as never);
   return {
     identity: participant.identity,
     isLocal,
@@ -74,6 +84,8 @@ export function stateOf(participant: Participant, isLocal: boolean): LiveKitPart
     connectionQuality: participant.connectionQuality as ConnectionQuality,
     videoTrack: trackOf(camera),
     screenTrack: trackOf(screen),
+    audioTrack: isLocal ? null : trackOf(microphone),
+    screenAudioTrack: isLocal ? null : trackOf(screenAudio),
   };
 }
 

@@ -235,6 +235,7 @@ const api = {
         audioMuted: p.audioMuted,
         videoMuted: p.videoMuted,
         videoTrack: describeTrack(p.videoTrack),
+        audioTrack: describeTrack(p.audioTrack),
       }));
   },
 
