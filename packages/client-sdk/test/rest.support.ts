@@ -4,13 +4,8 @@ import type { AddressInfo } from 'node:net';
 import {
   type ConferenceServerOptions,
   createConferenceServer,
-  memoryStorage,
   passwordAuth,
-  type Storage,
 } from '@videoconf/server';
-import { sequelizeStorage } from '@videoconf/server/sequelize';
-import { afterAll, beforeAll } from 'vitest';
-import { createTestDatabase } from '../../server/test/support/postgres';
 
 export const TEST_SECRET = 'client-sdk-test-secret-of-at-least-32-bytes';
 
@@ -44,33 +39,7 @@ export async function startServer(
   return { app, url: `http://127.0.0.1:${bound}`, port: bound, close: () => app.close() };
 }
 
-/**
- * `[name, storage]` pairs for `describe.each`: a fresh memory storage per call, and one
- * PostgreSQL database created for the test file (dropped after it).
- */
-export function storages(): [string, () => Storage][] {
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let pg: Storage | undefined;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pg = sequelizeStorage({ url: db.url });
-    await pg.init();
-  });
-  afterAll(async () => {
-    await pg?.close();
-    await db?.drop();
-  });
-  return [
-    ['memory', () => memoryStorage()],
-    [
-      'postgres',
-      () => {
-        if (!pg) throw new Error('the PostgreSQL storage is created in beforeAll');
-        return pg;
-      },
-    ],
-  ];
-}
+export { storages } from '../../server/test/support/storages';
 
 /** A `fetch` that records the path and time of every request it sends (counts refreshes). */
 export function countingFetch(): {

@@ -1,16 +1,15 @@
 // `videoconf serve --static <prefix>=<dir>`: the CLI's opt-in to serve files next to the API
 // (what `pnpm start` uses for examples/client-only). Without the flag nothing is served there;
 // with it the files come with a CSP that lets a page reach this server and its LiveKit only.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseStaticMounts } from '../src/http/static-files';
+import { serveCli } from './support/cli';
 
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const running: ChildProcess[] = [];
 afterEach(async () => {
   for (const child of running.splice(0)) {
@@ -22,41 +21,18 @@ afterEach(async () => {
 
 /** `videoconf serve` from source on a free port, with `args`; resolves with its base URL. */
 async function serve(args: string[]): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', cli, 'serve', ...args],
-    {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        NODE_ENV: 'test',
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        LIVEKIT_URL: 'ws://127.0.0.1:7880',
-        LIVEKIT_API_KEY: 'devkey',
-        LIVEKIT_API_SECRET: 'secret-of-at-least-32-characters-long',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, url } = await serveCli({
+    args,
+    env: {
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      LIVEKIT_URL: 'ws://127.0.0.1:7880',
+      LIVEKIT_API_KEY: 'devkey',
+      LIVEKIT_API_SECRET: 'secret-of-at-least-32-characters-long',
     },
-  );
-  running.push(child);
-  let output = '';
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
   });
+  running.push(child);
+  return url;
 }
 
 describe('videoconf serve --static', () => {

@@ -61,13 +61,9 @@ export interface SdkParticipant {
   close(): Promise<void>;
 }
 
-/** Opens a page in its own browser context and connects a `MediaSession` there. */
-export async function openSdkPage(
-  browser: TestBrowser,
-  args: ConnectArgs & { network?: NetworkLink },
-): Promise<SdkParticipant> {
+/** A page of the SDK's test bundle in its own browser context, its event log and `call`. */
+async function openSdkTestPage(browser: TestBrowser) {
   const log = eventLog<SdkEvent>();
-  const { events } = log;
   const { page, context, pageErrors } = await openTestPage(browser, 'sdkTest', {
     sdkEvent: log.push,
   });
@@ -78,6 +74,15 @@ export async function openSdkPage(
           .sdkTest[name]!(...rest),
       [method, values] as [string, unknown[]],
     )) as SdkParticipant['call'];
+  return { log, events: log.events, page, context, pageErrors, call };
+}
+
+/** Opens a page in its own browser context and connects a `MediaSession` there. */
+export async function openSdkPage(
+  browser: TestBrowser,
+  args: ConnectArgs & { network?: NetworkLink },
+): Promise<SdkParticipant> {
+  const { log, events, page, context, pageErrors, call } = await openSdkTestPage(browser);
   const { network, ...connect } = args;
   try {
     const { identity } = (await page.evaluate(
@@ -119,18 +124,7 @@ export async function openConferencePage(
   browser: TestBrowser,
   args: ConferenceArgs,
 ): Promise<ConferencePage> {
-  const log = eventLog<SdkEvent>();
-  const { events } = log;
-  const { page, context, pageErrors } = await openTestPage(browser, 'sdkTest', {
-    sdkEvent: log.push,
-  });
-  const call = ((method: string, ...values: unknown[]) =>
-    page.evaluate(
-      ([name, rest]) =>
-        (globalThis as unknown as { sdkTest: Record<string, (...a: unknown[]) => unknown> })
-          .sdkTest[name]!(...rest),
-      [method, values] as [string, unknown[]],
-    )) as SdkParticipant['call'];
+  const { log, events, context, pageErrors, call } = await openSdkTestPage(browser);
   try {
     await call('conference', args);
   } catch (error) {
