@@ -36,21 +36,27 @@ describe.skipIf(!chromium)('the embed script in a page of another origin', () =>
       page.on('console', (message) => {
         if (message.type() === 'error') errors.push(message.text());
       });
-      await page.goto(browser.pageUrl);
-      expect(new URL(page.url()).origin).not.toBe(new URL(server).origin);
+      const site = browser.pageUrl;
+      expect(new URL(site).origin).not.toBe(new URL(server).origin);
       const statuses: number[] = [];
       page.on('response', (response) => {
         if (response.url() === `${server}/embed/videoconf.js`) statuses.push(response.status());
       });
-      // The page's own document, with the tag a site owner pastes.
+      // The embedding site's page, served on loopback by the test page server (a page that
+      // Playwright made up would be outside the loopback address space, and Chromium's local
+      // network access checks would refuse it the server), then given the tag a site owner pastes.
+      await page.goto(site, { timeout: 10_000 });
       await page.setContent(
         '<!doctype html><title>embedding site</title>' +
           `<script type="module" src="${server}/embed/videoconf.js"></script>`,
+        { timeout: 10_000 },
       );
       await page
-        .waitForFunction(() => (globalThis as { __embedLoaded?: boolean }).__embedLoaded === true, {
-          timeout: 5_000,
-        })
+        .waitForFunction(
+          () => (globalThis as { __embedLoaded?: boolean }).__embedLoaded === true,
+          undefined,
+          { timeout: 5_000 },
+        )
         .catch(() => {
           throw new Error(`the module did not run: ${errors.join('; ') || 'no console error'}`);
         });
