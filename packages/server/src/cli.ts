@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createConferenceServer } from '@videoconf/server';
 import { optionsFromEnv } from './env';
+import { resolveEmbedScript } from './http/embed-resolve';
 import { parseStaticMounts, registerStaticMounts, type StaticMount } from './http/static-files';
 import type { Storage } from './storage/types';
 
@@ -33,7 +34,14 @@ async function openStorage(databaseUrl: string | null): Promise<Storage | undefi
 async function serve(mounts: StaticMount[]) {
   const { options, listen, databaseUrl } = optionsFromEnv();
   const storage = await openStorage(databaseUrl);
-  const app = createConferenceServer({ ...options, storage });
+  // The embed script of `@videoconf/web-components`, when installed next to the server.
+  const script = resolveEmbedScript();
+  const app = createConferenceServer({ ...options, storage, ...(script && { embed: { script } }) });
+  if (!script) {
+    app.log.info(
+      '@videoconf/web-components is not installed: /embed/videoconf.js answers 404 NOT_FOUND',
+    );
+  }
   if (mounts.length > 0) {
     await registerStaticMounts(app, mounts, {
       ...(options.livekit?.url && { mediaUrl: options.livekit.url }),

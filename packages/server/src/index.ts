@@ -11,6 +11,7 @@ export type {
 } from './auth/types';
 export type { ConferenceContext } from './context';
 export { ConferenceError, ERROR_MESSAGES, ERROR_STATUS, type ErrorCode } from './errors';
+export type { EmbedOptions } from './http/embed';
 export { clientErrorHandler, frameworkErrors } from './http/errors';
 export type {
   ConferenceOptions,

@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { AuthAdapter } from './auth/types';
+import type { EmbedOptions } from './http/embed';
 import type { EventBus } from './realtime/bus';
 import type { Storage } from './storage/types';
 
@@ -108,6 +109,12 @@ export interface ConferenceOptions {
   metrics?: boolean;
   /** WebSocket gateway tuning (timeouts, heartbeat, slow-consumer cap, chat rate). */
   realtime?: RealtimeOptions;
+  /**
+   * Serve the web components' embed script (`dist/videoconf.js` of `@videoconf/web-components`)
+   * at `/embed/videoconf.js` to pages of any origin (docs/embed.md). A file that cannot be read
+   * fails the start. Default: not served (404).
+   */
+  embed?: EmbedOptions;
 }
 
 export interface ConferenceServerOptions extends ConferenceOptions {

@@ -10,6 +10,7 @@ import { authRoutes } from './auth/routes';
 import { chatRoutes } from './chat/routes';
 import { type ConferenceContext, createContext } from './context';
 import { ConferenceError } from './errors';
+import { embedRoutes } from './http/embed';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { registerJsonBodyParser } from './http/json-body';
 import { setSecurityHeaders } from './http/security-headers';
@@ -175,6 +176,7 @@ async function api(
   });
 
   await app.register(operationsRoutes);
+  if (options.embed) await app.register(embedRoutes, options.embed);
   await app.register(
     async (v1: App) => {
       if (context.auth.password) {

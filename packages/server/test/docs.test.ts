@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ERROR_STATUS, ROOM_EVENT_TYPES } from '@videoconf/protocol';
 import { describe, expect, it } from 'vitest';
 import { ERROR_MESSAGES } from '../src/errors';
@@ -38,7 +39,7 @@ function documentedRoutes(page: string): string[] {
     const [, method, cell = ''] = row;
     for (const [, path = ''] of cell.matchAll(/`([^`]+)`/g)) {
       const bare = path.replace(/\?.*$/, '');
-      const full = /^\/(health|metrics|docs|ws)\b/.test(bare) ? bare : `/api/v1${bare}`;
+      const full = /^\/(health|metrics|docs|embed|ws)\b/.test(bare) ? bare : `/api/v1${bare}`;
       routes.push(`${method} ${full}`);
     }
   }
@@ -47,7 +48,10 @@ function documentedRoutes(page: string): string[] {
 
 describe('docs/api.md', () => {
   it('lists every route the server serves, and no other', async () => {
-    const app = testServer({ livekit: livekitOptions('http://127.0.0.1:1') });
+    const app = testServer({
+      livekit: livekitOptions('http://127.0.0.1:1'),
+      embed: { script: fileURLToPath(new URL('./fixtures/embed/videoconf.js', import.meta.url)) },
+    });
     const served: string[] = [];
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) served.push(`${method} ${route.url}`);
@@ -57,13 +61,14 @@ describe('docs/api.md', () => {
     const documented = documentedRoutes(
       readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8'),
     );
-    // Swagger UI's own assets and HEAD twins are not part of the contract; the WebSocket
-    // routes have their own section.
+    // Swagger UI's own assets, HEAD twins and the embed script's hashed URL are not part of
+    // the contract; the WebSocket routes have their own section.
     const contract = served.filter(
       (route) =>
         !route.startsWith('HEAD ') &&
         !/^GET \/docs\/./.test(route.replace('GET /docs/json', '')) &&
-        !/^GET \/ws\//.test(route),
+        !/^GET \/ws\//.test(route) &&
+        !/^GET \/embed\/videoconf\.[0-9a-f]{16}\.js$/.test(route),
     );
     expect([...new Set(documented)].sort()).toEqual([...new Set(contract)].sort());
   });
