@@ -6,7 +6,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/src/http/types';
-import { createRoomAs, type QuickUser, quickUser, testServer } from '../../server/test/support/app';
+import {
+  createRoomAs,
+  joinAs,
+  type QuickUser,
+  quickUser,
+  testServer,
+} from '../../server/test/support/app';
 import {
   chromiumBinary,
   openTestPage,
@@ -57,7 +63,11 @@ describe.skipIf(!chromium)('<vc-chat> in Chromium against a real server', () => 
   let roomId: string;
   const pages: { page: Page; close(): Promise<void>; dialogs: string[]; errors: string[] }[] = [];
 
-  const open = async (user: QuickUser, attributes: Record<string, string> = {}) => {
+  const open = async (
+    user: QuickUser,
+    attributes: Record<string, string> = {},
+    room: string = roomId,
+  ) => {
     const { page, context, pageErrors } = await openTestPage(browser, 'wcReady');
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => {
@@ -79,7 +89,7 @@ describe.skipIf(!chromium)('<vc-chat> in Chromium against a real server', () => 
         );
         document.getElementById('remote')!.append(chat);
       },
-      { server: http, room: roomId, token: tokenOf(user), attributes },
+      { server: http, room, token: tokenOf(user), attributes },
     );
     await page.locator('vc-chat [part="composer-input"]:enabled').waitFor({ timeout: 15_000 });
     const entry = { page, dialogs, errors: pageErrors, close: () => context.close() };
@@ -239,5 +249,33 @@ describe.skipIf(!chromium)('<vc-chat> in Chromium against a real server', () => 
     expect(a.dialogs).toEqual([]);
     expect(b.dialogs).toEqual([]);
     expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('loads older pages as the list is scrolled up', async () => {
+    const room = (
+      await createRoomAs(app, ada, { title: 'Long history', waitingRoomEnabled: false })
+    ).id;
+    await joinAs(app, room, ada);
+    for (let i = 1; i <= 60; i++) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/v1/rooms/${room}/chat/messages`,
+        headers: ada.auth,
+        payload: { content: `history ${i}` },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const a = await open(ada, {}, room);
+    const first = await waitForMessages(a.page, (m) => m.length === 50, 'the latest page');
+    expect(first[0]?.content).toBe('history 11');
+    expect(first[49]?.content).toBe('history 60');
+    await a.page.locator('vc-chat [part="messages"]').evaluate((list) => {
+      list.scrollTop = 0;
+    });
+    const all = await waitForMessages(a.page, (m) => m.length === 60, 'the older page');
+    expect(all.map((m) => m.content)).toEqual(
+      Array.from({ length: 60 }, (_, i) => `history ${i + 1}`),
+    );
+    expect(await a.page.locator('vc-chat [part="load-more-button"]').count()).toBe(0);
   });
 });
