@@ -249,6 +249,42 @@ describe.skipIf(!chromium)('<vc-chat> in Chromium against a real server', () => 
     expect(a.dialogs).toEqual([]);
     expect(b.dialogs).toEqual([]);
     expect([...a.errors, ...b.errors]).toEqual([]);
+
+    // Hidden, the chat counts what arrives (the `unread` attribute); shown again, it is read.
+    const chatB = b.page.locator('vc-chat');
+    await chatB.evaluate((el) => {
+      (el as HTMLElement).style.display = 'none';
+    });
+    await b.page.waitForTimeout(100);
+    await send(a.page, 'while hidden');
+    await expect.poll(() => chatB.getAttribute('unread')).toBe('1');
+    await chatB.evaluate((el) => {
+      (el as HTMLElement).style.display = 'flex';
+    });
+    await expect.poll(() => chatB.getAttribute('unread')).toBe(null);
+  });
+
+  it('reports a refused token as vc-error and says the chat is unavailable', async () => {
+    const { page, context } = await openTestPage(browser, 'wcReady');
+    pages.push({ page, dialogs: [], errors: [], close: () => context.close() });
+    await page.evaluate(
+      ({ server, room }) => {
+        const w = globalThis as unknown as { errors: unknown[] };
+        w.errors = [];
+        const chat = document.createElement('vc-chat');
+        Object.assign(chat, { server, room, token: 'not-a-token' });
+        chat.addEventListener('vc-error', (e) => w.errors.push(e.detail.code));
+        document.body.addEventListener('vc-error', () => w.errors.push('bubbled'));
+        document.getElementById('remote')!.append(chat);
+      },
+      { server: http, room: roomId },
+    );
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { errors: string[] }).errors))
+      .toEqual(['INVALID_TOKEN', 'bubbled']);
+    await expect
+      .poll(() => page.locator('vc-chat [part="status"]').textContent())
+      .toBe('Chat is unavailable');
   });
 
   it('loads older pages as the list is scrolled up', async () => {
