@@ -287,6 +287,46 @@ describe.skipIf(!chromium)('<vc-chat> in Chromium against a real server', () => 
       .toBe('Chat is unavailable');
   });
 
+  it('asks a guest with an invite for a name, redeems it and chats as that guest', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/rooms/${roomId}/invite`,
+      headers: ada.auth,
+      payload: {},
+    });
+    expect(res.statusCode).toBe(201);
+    const invite = (res.json() as { token: string }).token;
+    const { page, context } = await openTestPage(browser, 'wcReady');
+    pages.push({ page, dialogs: [], errors: [], close: () => context.close() });
+    await page.evaluate(
+      ({ server, room, invite }) => {
+        const chat = document.createElement('vc-chat');
+        chat.style.cssText = 'display:flex;height:280px;width:700px';
+        Object.assign(chat, { server, room, invite });
+        document.getElementById('remote')!.append(chat);
+      },
+      { server: http, room: roomId, invite },
+    );
+    await page.getByLabel('Your name').fill('Gail Guest');
+    await page.locator('vc-chat [part="join-button"]').click();
+    await page.locator('vc-chat [part="composer-input"]:enabled').waitFor({ timeout: 15_000 });
+    await send(page, 'hi from a guest');
+    await waitUntil(
+      async () => {
+        const again = await app.inject({
+          method: 'GET',
+          url: `/api/v1/rooms/${roomId}/chat/messages?limit=5`,
+          headers: ada.auth,
+        });
+        return (again.json() as { items: { content: string; senderDisplayName: string }[] }).items;
+      },
+      (list) =>
+        list.some((m) => m.content === 'hi from a guest' && m.senderDisplayName === 'Gail Guest'),
+      'the guest’s message in the room’s history',
+      15_000,
+    );
+  });
+
   it('loads older pages as the list is scrolled up', async () => {
     const room = (
       await createRoomAs(app, ada, { title: 'Long history', waitingRoomEnabled: false })
