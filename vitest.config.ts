@@ -43,6 +43,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'web-components',
+          root: 'packages/web-components',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          retry: process.env.CI ? 1 : 0,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'examples',
           root: 'examples',
           include: ['*/test/**/*.test.ts'],
