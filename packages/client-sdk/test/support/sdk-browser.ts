@@ -17,10 +17,15 @@ import {
 } from '../../../server/test/support/browser';
 import type { ConferenceArgs, ConnectArgs, SdkEvent, SdkPage } from './sdk-page';
 
-/** Bundles the in-page harness with the SDK's source (livekit-client included) for browsers. */
-export async function bundleSdkPage(): Promise<string> {
+/**
+ * One ES module for a test page, from the sources (`source` condition) with every dependency
+ * inside: the SDK's page here, the web components' page in that package.
+ */
+export async function bundleForBrowser(
+  input: { entryPoints: string[] } | { stdin: { contents: string; resolveDir: string } },
+): Promise<string> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./sdk-page.ts', import.meta.url))],
+    ...('stdin' in input ? { stdin: { ...input.stdin, loader: 'ts' as const } } : input),
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -32,6 +37,10 @@ export async function bundleSdkPage(): Promise<string> {
   });
   return result.outputFiles[0]!.text;
 }
+
+/** Bundles the in-page harness with the SDK's source (livekit-client included) for browsers. */
+export const bundleSdkPage = () =>
+  bundleForBrowser({ entryPoints: [fileURLToPath(new URL('./sdk-page.ts', import.meta.url))] });
 
 /** Chromium serving the SDK's test page. */
 export async function launchSdkBrowser(executablePath: string): Promise<TestBrowser> {

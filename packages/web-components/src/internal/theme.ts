@@ -1,5 +1,16 @@
 import { css } from 'lit';
 
+/** The dark defaults, for `theme="dark"` and for `auto` in a dark colour scheme. */
+const darkTokens = css`
+  --_bg: var(--vc-color-bg, #15181d);
+  --_surface: var(--vc-color-surface, #232831);
+  --_text: var(--vc-color-text, #e8eaed);
+  --_muted: var(--vc-color-muted, #9aa4b2);
+  --_accent: var(--vc-color-accent, #6ea1ff);
+  --_danger: var(--vc-color-danger, #ef6b6b);
+  color-scheme: dark;
+`;
+
 /**
  * The theme tokens. A page sets `--vc-*` on the element (or anywhere above it); the element reads
  * them through private `--_*` properties whose fallbacks are the light or dark defaults:
@@ -23,23 +34,11 @@ export const themeStyles = css`
     background: var(--_bg);
   }
   :host([theme='dark']) {
-    --_bg: var(--vc-color-bg, #15181d);
-    --_surface: var(--vc-color-surface, #232831);
-    --_text: var(--vc-color-text, #e8eaed);
-    --_muted: var(--vc-color-muted, #9aa4b2);
-    --_accent: var(--vc-color-accent, #6ea1ff);
-    --_danger: var(--vc-color-danger, #ef6b6b);
-    color-scheme: dark;
+    ${darkTokens}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      --_bg: var(--vc-color-bg, #15181d);
-      --_surface: var(--vc-color-surface, #232831);
-      --_text: var(--vc-color-text, #e8eaed);
-      --_muted: var(--vc-color-muted, #9aa4b2);
-      --_accent: var(--vc-color-accent, #6ea1ff);
-      --_danger: var(--vc-color-danger, #ef6b6b);
-      color-scheme: dark;
+      ${darkTokens}
     }
   }
   :host([hidden]) {

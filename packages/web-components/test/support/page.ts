@@ -2,7 +2,7 @@
 // registration imported twice (the second define must be a no-op), served by the shared test
 // browser (packages/server/test/support/browser.ts).
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForBrowser } from '../../../client-sdk/test/support/sdk-browser';
 import { launchBrowser, type TestBrowser } from '../../../server/test/support/browser';
 
 const entry = `
@@ -13,24 +13,10 @@ define('vc-chat', class extends VcChat {});
 globalThis.wcReady = true;
 `;
 
-export async function bundleElements(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: entry,
-      resolveDir: fileURLToPath(new URL('./', import.meta.url)),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['source'],
-    sourcemap: 'inline',
-    write: false,
-    logLevel: 'silent',
+export const bundleElements = () =>
+  bundleForBrowser({
+    stdin: { contents: entry, resolveDir: fileURLToPath(new URL('./', import.meta.url)) },
   });
-  return result.outputFiles[0]!.text;
-}
 
 export async function launchElementsBrowser(executablePath: string): Promise<TestBrowser> {
   const code = await bundleElements();
