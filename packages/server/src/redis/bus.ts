@@ -46,14 +46,15 @@ export type RedisBusOptions = (
  *   publish fails fast instead of queueing for the length of the outage;
  * - a command in flight when the connection drops fails and is never resent (no duplicate
  *   events after a reconnection);
- * - after a reconnection ioredis subscribes again to every channel the connection was
- *   subscribed to (`autoResubscribe`).
+ * - after a reconnection the bus subscribes again to its channels itself (not ioredis's
+ *   `autoResubscribe`, whose subscribe has no rejection handler: a connection lost again right
+ *   after `ready` made it an unhandled rejection).
  */
 const BUS_CONNECTION: RedisOptions = {
   enableOfflineQueue: true,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
-  autoResubscribe: true,
+  autoResubscribe: false,
   connectTimeout: 2000,
   commandTimeout: 1000,
   retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
@@ -249,6 +250,9 @@ export function redisBus(options: RedisBusOptions): EventBus {
     }
     try {
       for (const name of [...stale]) await release(name);
+      if (!subscriber.options.autoResubscribe && channels.size > 0) {
+        await subscriber.subscribe(...channels.keys());
+      }
       await subscriber.ping();
     } catch {
       return; // Lost again: the next `ready` repeats this.
