@@ -2,18 +2,14 @@
 // connection and a LiveKit room (MediaSession). UI-free: UIs bind to its stores and the
 // feature setups (setupChat, setupParticipants, ...), and call its actions.
 import type {
-  ChatMessage,
-  HistoryQuery,
-  JoinResponse,
   MediaToken,
-  MessagePage,
   Participant,
   ParticipantRole,
   Room,
-  StatsReportBody,
   UserSettings,
   WaitingEntry,
 } from '@videoconf/protocol';
+import type { Client } from '../client';
 import { ApiError, isApiError } from '../errors';
 import type {
   RealtimeConnection,
@@ -64,49 +60,11 @@ export interface ConferenceOptions {
   statsIntervalMs?: number;
 }
 
-/** What a Conference needs of the client; `createClient()`'s `Client` has all of it. */
-export interface ConferenceClient {
-  rooms: {
-    get(id: string): Promise<Room>;
-    join(id: string, body?: { displayName?: string; password?: string }): Promise<JoinResponse>;
-    leave(id: string): Promise<unknown>;
-    end(id: string): Promise<Room>;
-    lock(id: string): Promise<Room>;
-    unlock(id: string): Promise<Room>;
-  };
-  users: { settings(): Promise<UserSettings> };
-  media: { token(roomId: string): Promise<MediaToken> };
-  waitingRoom: {
-    list(roomId: string): Promise<{ items: WaitingEntry[] }>;
-    get(roomId: string, entryId: string): Promise<WaitingEntry>;
-    approve(roomId: string, entryId: string): Promise<unknown>;
-    reject(roomId: string, entryId: string, body?: { reason?: string }): Promise<unknown>;
-  };
-  participants: {
-    list(roomId: string): Promise<{ items: Participant[] }>;
-    kick(roomId: string, participantId: string, body?: { reason?: string }): Promise<unknown>;
-    mute(
-      roomId: string,
-      participantId: string,
-      body: { kind: 'audio' | 'video' },
-    ): Promise<unknown>;
-    setRole(
-      roomId: string,
-      participantId: string,
-      body: { role: Exclude<ParticipantRole, 'host'> },
-    ): Promise<unknown>;
-  };
-  stats: { report(roomId: string, body: StatsReportBody): Promise<unknown> };
-  chat: {
-    list(roomId: string, query?: HistoryQuery): Promise<MessagePage>;
-    edit(roomId: string, messageId: string, body: { content: string }): Promise<ChatMessage>;
-    remove(roomId: string, messageId: string): Promise<unknown>;
-  };
-  realtime(
-    roomId: string,
-    options?: Omit<RealtimeConnectionOptions, 'server' | 'roomId'>,
-  ): RealtimeConnection;
-}
+/** What a Conference needs of the client: the groups of `createClient()`'s `Client` it calls. */
+export type ConferenceClient = Pick<
+  Client,
+  'rooms' | 'users' | 'media' | 'waitingRoom' | 'participants' | 'stats' | 'chat' | 'realtime'
+>;
 
 /** The events of `conference.on()`. */
 export interface ConferenceEvents {
