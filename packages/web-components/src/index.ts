@@ -3,7 +3,7 @@ import './vc-chat/index';
 
 export { conferenceContext } from './internal/context';
 export { define } from './internal/define';
-export type { VcEventDetails, VcEventName } from './internal/events';
+export type { VcEventDetails, VcEventName, VcRoomState } from './internal/events';
 export { en, ru, type StringKey, type Strings } from './internal/i18n';
 export { StoreController } from './internal/store-controller';
 export { VcElement } from './internal/vc-element';
