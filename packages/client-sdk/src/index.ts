@@ -48,6 +48,12 @@ export {
   type ToggleState,
 } from './features/media-controls';
 export { type ParticipantsFeature, setupParticipants } from './features/participants';
+export {
+  createPreview,
+  type PreviewDevices,
+  type PreviewFeature,
+  type PreviewOptions,
+} from './features/preview';
 export { setupWaitingRoom, type WaitingRoomFeature } from './features/waiting-room';
 export type { RequestOptions } from './http';
 // The contract's types of what the client's methods take and answer.

@@ -52,6 +52,8 @@ export interface ConferenceOptions {
   audio?: DeviceChoice;
   /** Camera: on, off, or on with that device id. Default: the user's and the room's settings. */
   video?: DeviceChoice;
+  /** Where remote audio plays (an `audiooutput` device id). Default: the user's settings. */
+  speaker?: string;
   /** Options of the realtime connection (e.g. `{ WebSocket }` from `ws` in Node 20). */
   realtime?: Omit<RealtimeConnectionOptions, 'server' | 'roomId'>;
   /** `false`: chat, lobby and participants only, no LiveKit connection. Default true. */
@@ -374,6 +376,7 @@ export class Conference {
           this.#settings,
           this.#room.get()?.settings,
         );
+    if (this.options.speaker) join.speakerDeviceId = this.options.speaker;
     try {
       await session.connect(token.url, token.token, join);
     } catch (error) {

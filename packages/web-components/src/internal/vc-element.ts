@@ -53,6 +53,9 @@ export abstract class VcElement extends LitElement {
   declare protected needsName: boolean;
 
   #provided: Conference | undefined;
+  #client: Client | null = null;
+  /** The client signed in as the `invite`'s guest (redeemed once per client). */
+  #redeemed = false;
   #own: { client: Client; conference: Conference } | null = null;
   #generation = 0;
   /** The values of CONNECTION_KEYS the current connection was made with. */
@@ -71,6 +74,23 @@ export abstract class VcElement extends LitElement {
       },
     });
   }
+
+  /**
+   * Whether the element joins its own conference as soon as it is connected (`<vc-chat>`,
+   * `<vc-waiting-room>` alone). `false` (`<vc-room>`): the element only makes the client
+   * (`this.client`) and joins when it calls `joinOwn()` (the user's Join).
+   */
+  protected get joinsOnConnect(): boolean {
+    return true;
+  }
+
+  /** The client of the element's own connection (made from the common attributes), else `null`. */
+  protected get client(): Client | null {
+    return this.#client;
+  }
+
+  /** Called when `this.client` changes (new attributes, connected, removed). */
+  protected clientChanged(_client: Client | null): void {}
 
   /** The conference options of an element's own connection (`<vc-chat>` alone: `media: false`). */
   protected abstract conferenceOptions(): ConferenceOptions;
@@ -93,6 +113,36 @@ export abstract class VcElement extends LitElement {
     super.disconnectedCallback();
     this.#teardown();
     this.#made = null;
+    this.#setConference(null);
+    this.#setClient(null);
+  }
+
+  /**
+   * Makes the element's own conference with `conferenceOptions()` and joins it (redeeming the
+   * `invite` first, as `displayName`, when the client has no session yet). Resolves with the
+   * conference once `join()` settled; `null` when the attributes do not allow a connection.
+   * A previous own conference is left first.
+   */
+  protected async joinOwn(displayName = this.displayName): Promise<Conference | null> {
+    const client = this.#client;
+    const { room } = this;
+    if (!client || !room || this.#provided) return null;
+    this.#teardown();
+    const conference = client.conference(room, {
+      ...(displayName ? { displayName } : {}),
+      ...this.conferenceOptions(),
+    });
+    this.#own = { client, conference };
+    const generation = this.#generation;
+    this.#setConference(conference);
+    await this.#join(client, conference, generation, displayName);
+    return conference;
+  }
+
+  /** Leaves the element's own conference (if any) and shows none. */
+  protected dropOwn(): void {
+    if (this.#provided) return;
+    this.#teardown();
     this.#setConference(null);
   }
 
@@ -128,29 +178,42 @@ export abstract class VcElement extends LitElement {
     if (own) void own.conference.leave().catch(() => undefined);
   }
 
+  #setClient(client: Client | null) {
+    if (this.#client === client) return;
+    this.#client = client;
+    this.#redeemed = false;
+    this.clientChanged(client);
+  }
+
   #reconnect() {
     if (!this.isConnected) return;
     this.#teardown();
     this.#made = CONNECTION_KEYS.map((key) => this[key]);
     if (this.#provided) {
+      this.#setClient(null);
       this.#setConference(this.#provided);
       return;
     }
     const { server, room } = this;
+    if (!server || !room || !(this.token || this.getToken || this.invite)) {
+      this.needsName = false;
+      this.#setClient(null);
+      this.#setConference(null);
+      return;
+    }
+    if (!this.joinsOnConnect) {
+      this.#setConference(null);
+      this.#setClient(this.#makeClient(server));
+      return;
+    }
     this.needsName = Boolean(this.invite && !this.displayName && !this.token && !this.getToken);
     if (this.needsName) {
+      this.#setClient(null);
       this.#setConference(null);
       return;
     }
-    if (!server || !room || !(this.token || this.getToken || this.invite)) {
-      this.#setConference(null);
-      return;
-    }
-    const client = createClient({
-      server,
-      ...(this.token ? { token: this.token } : {}),
-      ...(this.getToken ? { getToken: this.getToken } : {}),
-    });
+    const client = this.#makeClient(server);
+    this.#setClient(client);
     const conference = client.conference(room, {
       ...(this.displayName ? { displayName: this.displayName } : {}),
       ...this.conferenceOptions(),
@@ -161,10 +224,24 @@ export abstract class VcElement extends LitElement {
     void this.#join(client, conference, generation);
   }
 
-  async #join(client: Client, conference: Conference, generation: number) {
+  #makeClient(server: string): Client {
+    return createClient({
+      server,
+      ...(this.token ? { token: this.token } : {}),
+      ...(this.getToken ? { getToken: this.getToken } : {}),
+    });
+  }
+
+  async #join(
+    client: Client,
+    conference: Conference,
+    generation: number,
+    displayName = this.displayName,
+  ) {
     try {
-      if (this.invite && !this.token && !this.getToken) {
-        await client.invites.redeem(this.invite, { displayName: this.displayName ?? '' });
+      if (this.invite && !this.token && !this.getToken && !this.#redeemed) {
+        await client.invites.redeem(this.invite, { displayName: displayName ?? '' });
+        this.#redeemed = true;
       }
       if (generation !== this.#generation) return;
       await conference.join();
