@@ -56,16 +56,17 @@ export const roomStyles = css`
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
+  /* The background colour on the accent: white in light, near-black in dark (contrast). */
   .primary {
     background: var(--_accent);
     border-color: var(--_accent);
-    color: #fff;
+    color: var(--_bg);
     font-weight: 600;
   }
   .danger {
     background: var(--_danger);
     border-color: var(--_danger);
-    color: #fff;
+    color: var(--_bg);
     font-weight: 600;
   }
   .toggle .dot {
@@ -160,7 +161,8 @@ export const roomStyles = css`
     flex-direction: column;
     gap: 4px;
   }
-  .field > span {
+  .field > span,
+  .meter-row > span {
     color: var(--_muted);
     font-size: 13px;
   }
@@ -246,9 +248,11 @@ export const roomStyles = css`
     max-width: 45%;
     display: flex;
     flex-direction: column;
-    background: var(--_surface);
+    background: var(--_bg);
+    border: 1px solid color-mix(in srgb, var(--_muted) 30%, transparent);
     border-radius: var(--_radius);
     min-height: 0;
+    overflow: hidden;
   }
   .panel-head {
     display: flex;
@@ -294,7 +298,7 @@ export const roomStyles = css`
     padding: 0 6px;
     border-radius: 10px;
     background: var(--_accent);
-    color: #fff;
+    color: var(--_bg);
     font-size: 12px;
     font-weight: 600;
     display: inline-grid;

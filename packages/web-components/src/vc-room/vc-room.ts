@@ -559,7 +559,7 @@ export class VcRoom extends VcElement {
             )}
           </div>
         </div>
-        <form class="side" @submit=${this.#onSubmit}>
+        <form class="side" novalidate @submit=${this.#onSubmit}>
           <div class="meter-row">
             <span id="level-label">${t.roomLevel}</span>
             <div

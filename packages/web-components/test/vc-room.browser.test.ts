@@ -1,0 +1,643 @@
+// <vc-room> in real Chromium (fake camera and microphone) against a real videoconf server with a
+// real LiveKit (its webhooks reach the server), and against servers without media: the pre-join
+// preview, joining, the controls, leaving (every camera and microphone track ended), the end
+// screens, the reconnecting banner across a server restart, and removing the element mid-call.
+//
+// Screenshots go to /tmp/vc-room-screenshots; with VIDEOCONF_SCREENSHOTS=1 also to
+// docs/images/web-components/ (what docs/web-components.md shows).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Room } from '@videoconf/protocol';
+import { memoryStorage } from '@videoconf/server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { historyOf, startServer } from '../../client-sdk/test/support/realtime';
+import type { App } from '../../server/src/http/types';
+import {
+  createRoomAs,
+  joinAs,
+  type QuickUser,
+  quickUser,
+  testServer,
+} from '../../server/test/support/app';
+import {
+  chromiumBinary,
+  openTestPage,
+  type TestBrowser,
+  waitUntil,
+} from '../../server/test/support/browser';
+import {
+  freeTcpPort,
+  type LivekitServer,
+  livekitBinary,
+  livekitOptionsOf,
+  startLivekit,
+} from '../../server/test/support/livekit-server';
+import { launchElementsBrowser } from './support/page';
+
+type Page = Awaited<ReturnType<typeof openTestPage>>['page'];
+
+const chromium = chromiumBinary();
+const binary = livekitBinary();
+const tokenOf = (user: QuickUser) => user.auth.authorization.slice('Bearer '.length);
+const SHOTS = '/tmp/vc-room-screenshots';
+const DOCS_SHOTS = fileURLToPath(new URL('../../../docs/images/web-components/', import.meta.url));
+
+const EVENTS = [
+  'vc-state-change',
+  'vc-joined',
+  'vc-left',
+  'vc-waiting',
+  'vc-admitted',
+  'vc-rejected',
+  'vc-kicked',
+  'vc-ended',
+  'vc-error',
+  'vc-participant-joined',
+  'vc-participant-left',
+  'vc-request-leave',
+] as const;
+
+interface PageState {
+  events: string[];
+  tracks: { kind: string; readyState: string }[];
+  sockets: number[];
+}
+
+/**
+ * Puts a `<vc-room>` with `attributes` on the page. The page's `getUserMedia` and `WebSocket`
+ * are instrumented first: every track and socket the page ever gets is kept for the checks.
+ */
+async function mount(page: Page, attributes: Record<string, string>) {
+  await page.evaluate(
+    ({ attributes, events }) => {
+      const w = globalThis as unknown as {
+        instrumented?: boolean;
+        roomEvents: string[];
+        tracks: MediaStreamTrack[];
+        sockets: WebSocket[];
+      };
+      w.roomEvents = [];
+      if (!w.instrumented) {
+        w.instrumented = true;
+        w.tracks = [];
+        w.sockets = [];
+        const media = navigator.mediaDevices;
+        const getUserMedia = media.getUserMedia.bind(media);
+        media.getUserMedia = async (constraints) => {
+          const stream = await getUserMedia(constraints);
+          w.tracks.push(...stream.getTracks());
+          return stream;
+        };
+        const Native = globalThis.WebSocket;
+        globalThis.WebSocket = class extends Native {
+          constructor(...args: ConstructorParameters<typeof WebSocket>) {
+            super(...args);
+            w.sockets.push(this);
+          }
+        };
+      }
+      const room = document.createElement('vc-room');
+      room.style.cssText = 'display:flex;height:560px;width:960px';
+      for (const [name, value] of Object.entries(attributes)) room.setAttribute(name, value);
+      for (const name of events) {
+        room.addEventListener(name, (event) => {
+          const detail = (event as CustomEvent).detail as { state?: string; code?: string };
+          w.roomEvents.push(
+            name === 'vc-state-change'
+              ? `state:${detail.state}`
+              : name === 'vc-error'
+                ? `vc-error:${detail.code}`
+                : name,
+          );
+        });
+      }
+      document.getElementById('remote')!.append(room);
+    },
+    { attributes, events: [...EVENTS] },
+  );
+}
+
+const pageState = (page: Page): Promise<PageState> =>
+  page.evaluate(() => {
+    const w = globalThis as unknown as {
+      roomEvents: string[];
+      tracks: MediaStreamTrack[];
+      sockets: WebSocket[];
+    };
+    return {
+      events: [...w.roomEvents],
+      tracks: w.tracks.map((t) => ({ kind: t.kind, readyState: t.readyState })),
+      sockets: w.sockets.map((s) => s.readyState),
+    };
+  });
+
+const stateOf = (page: Page) => page.locator('vc-room').getAttribute('state');
+const untilState = (page: Page, state: string, timeoutMs = 20_000) =>
+  waitUntil(
+    () => stateOf(page),
+    (s) => s === state,
+    `vc-room ${state}`,
+    timeoutMs,
+  );
+
+/** Saves an element screenshot under `name` (and into the docs with VIDEOCONF_SCREENSHOTS=1). */
+async function shoot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = `${SHOTS}/${name}.png`;
+  writeFileSync(file, await page.locator('vc-room').screenshot());
+  if (process.env.VIDEOCONF_SCREENSHOTS === '1') {
+    mkdirSync(DOCS_SHOTS, { recursive: true });
+    copyFileSync(file, `${DOCS_SHOTS}${name}.png`);
+  }
+}
+
+/** Takes the same screenshot in light and dark. */
+async function shootBoth(page: Page, name: string) {
+  for (const theme of ['light', 'dark']) {
+    await page.evaluate((t) => document.querySelector('vc-room')!.setAttribute('theme', t), theme);
+    await page.waitForTimeout(150);
+    await shoot(page, `${name}-${theme}`);
+  }
+  await page.evaluate(() => document.querySelector('vc-room')!.setAttribute('theme', 'light'));
+}
+
+describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
+  let browser: TestBrowser;
+  const pages: { close(): Promise<void> }[] = [];
+
+  const openPage = async () => {
+    const { page, context, pageErrors } = await openTestPage(browser, 'wcReady');
+    await page.setViewportSize({ width: 1000, height: 700 });
+    pages.push({ close: () => context.close() });
+    return { page, pageErrors };
+  };
+
+  beforeAll(async () => {
+    browser = await launchElementsBrowser(chromium!);
+  }, 60_000);
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  describe.skipIf(!binary)('with a real LiveKit', () => {
+    let livekit: LivekitServer;
+    let app: App;
+    let http: string;
+    let host: QuickUser;
+    let guest: QuickUser;
+
+    beforeAll(async () => {
+      const port = await freeTcpPort();
+      livekit = await startLivekit(binary!, {
+        webhookUrls: [`http://127.0.0.1:${port}/api/v1/livekit/webhook`],
+      });
+      app = testServer({
+        livekit: livekitOptionsOf(livekit),
+        cors: { origins: [new URL(browser.pageUrl).origin] },
+      });
+      await app.listen({ port, host: '127.0.0.1' });
+      http = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      [host, guest] = await Promise.all([
+        quickUser(app, { displayName: 'Hana Host' }),
+        quickUser(app, { displayName: 'Gus Guest' }),
+      ]);
+      // Hana's own settings: she enters with her microphone off.
+      const res = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/users/me/settings',
+        headers: host.auth,
+        payload: { muteMicOnJoin: true },
+      });
+      expect(res.statusCode).toBe(200);
+    }, 90_000);
+    afterAll(async () => {
+      await app?.close();
+      await livekit?.close();
+    });
+
+    const newRoom = (): Promise<Room> =>
+      createRoomAs(app, host, { title: 'Weekly sync', waitingRoomEnabled: false });
+
+    const activeParticipants = async (roomId: string) => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/rooms/${roomId}/participants`,
+        headers: host.auth,
+      });
+      return (res.json() as { items: { userId: string; leftAt: string | null }[] }).items;
+    };
+
+    it('pre-join previews the camera, lists devices, meters the microphone, honours mute-on-join; joins, leaves with every track ended, and comes back', async () => {
+      const room = await newRoom();
+      const { page, pageErrors } = await openPage();
+      await mount(page, { server: http, room: room.id, token: tokenOf(host), theme: 'light' });
+      expect(await stateOf(page)).toBe('prejoin');
+
+      // The fake camera plays in the preview.
+      const video = page.locator('vc-room [part="preview-video"]');
+      await waitUntil(
+        () => video.evaluate((v) => (v as HTMLVideoElement).videoWidth),
+        (w) => w > 0,
+        'the preview playing',
+      );
+      // Devices listed with labels (permission given), a default first.
+      const cameras = await page.locator('vc-room [part="camera-select"] option').allTextContents();
+      expect(cameras.length).toBeGreaterThanOrEqual(2);
+      expect(cameras[0]?.trim()).toBe('Default');
+      expect(cameras[1]?.trim()).not.toBe('');
+      const mics = await page.locator('vc-room [part="microphone-select"] option').count();
+      expect(mics).toBeGreaterThanOrEqual(2);
+      // The name field prefilled with the user's name; focus on Join.
+      expect(await page.locator('vc-room [part="name-input"]').inputValue()).toBe('Hana Host');
+      await waitUntil(
+        () =>
+          page.evaluate(
+            () =>
+              document.querySelector('vc-room')!.shadowRoot!.activeElement?.getAttribute('part') ??
+              null,
+          ),
+        (p) => p === 'join-button',
+        'focus on Join',
+      );
+
+      // muteMicOnJoin: the microphone starts off, the camera on; the meter is still.
+      const micToggle = page.locator('vc-room [part="prejoin-mic-button"]');
+      expect(await micToggle.getAttribute('aria-pressed')).toBe('false');
+      expect(
+        await page.locator('vc-room [part="prejoin-camera-button"]').getAttribute('aria-pressed'),
+      ).toBe('true');
+      const meter = page.locator('vc-room [part="level"]');
+      expect(await meter.getAttribute('role')).toBe('meter');
+      expect(await meter.getAttribute('aria-valuenow')).toBe('0');
+      // Turned on, the fake microphone's beep moves the meter.
+      await micToggle.click();
+      expect(await micToggle.getAttribute('aria-pressed')).toBe('true');
+      const levels: number[] = [];
+      await waitUntil(
+        async () => {
+          levels.push(Number(await meter.getAttribute('aria-valuenow')));
+          return levels;
+        },
+        (l) => new Set(l.filter((x) => x > 0)).size >= 2,
+        'the level meter moving',
+      );
+      await shootBoth(page, 'vc-room-prejoin');
+      // Off again: she joins muted, as her settings say.
+      await micToggle.press('Enter');
+      expect(await micToggle.getAttribute('aria-pressed')).toBe('false');
+      let state = await pageState(page);
+      expect(state.tracks.filter((t) => t.kind === 'audio').map((t) => t.readyState)).not.toContain(
+        'live',
+      );
+
+      await page.locator('vc-room [part="join-button"]').click();
+      await untilState(page, 'connected');
+      const camera = page.locator('vc-room [part="camera-button"]');
+      await waitUntil(
+        () => camera.getAttribute('aria-pressed'),
+        (p) => p === 'true',
+        'the camera published',
+      );
+      const mic = page.locator('vc-room [part="mic-button"]');
+      expect(await mic.getAttribute('aria-pressed')).toBe('false');
+      // Published: a camera, and no unmuted microphone.
+      const local = await page.evaluate(() => {
+        const el = document.querySelector('vc-room') as unknown as {
+          conference: {
+            mediaParticipants: {
+              get(): Map<string, { isLocal: boolean; audioMuted: boolean; videoMuted: boolean }>;
+            };
+          };
+        };
+        const me = [...el.conference.mediaParticipants.get().values()].find((p) => p.isLocal);
+        return me && { audioMuted: me.audioMuted, videoMuted: me.videoMuted };
+      });
+      expect(local).toEqual({ audioMuted: true, videoMuted: false });
+      state = await pageState(page);
+      expect(state.events.slice(0, 3)).toEqual(['state:joining', 'state:connected', 'vc-joined']);
+      expect(state.tracks.filter((t) => t.kind === 'audio' && t.readyState === 'live')).toEqual([]);
+      // The preview's camera was stopped before joining: one live camera, the published one.
+      expect(
+        state.tracks.filter((t) => t.kind === 'video' && t.readyState === 'live'),
+      ).toHaveLength(1);
+      // Focus moved to the control bar.
+      expect(
+        await page.evaluate(
+          () =>
+            document
+              .querySelector('vc-room')!
+              .shadowRoot!.activeElement?.closest('[part="controls"]') != null,
+        ),
+      ).toBe(true);
+      expect((await activeParticipants(room.id)).map((p) => p.userId)).toEqual([host.id]);
+
+      // The microphone goes on and off from the control bar.
+      await mic.click();
+      await waitUntil(
+        () => mic.getAttribute('aria-pressed'),
+        (p) => p === 'true',
+        'mic on',
+      );
+      await mic.click();
+      await waitUntil(
+        () => mic.getAttribute('aria-pressed'),
+        (p) => p === 'false',
+        'mic off',
+      );
+      // The chat panel opens with the chat inside.
+      await page.locator('vc-room [part="chat-button"]').click();
+      await page.locator('vc-room [part="composer-input"]:enabled').waitFor({ timeout: 10_000 });
+      await shootBoth(page, 'vc-room-in-room');
+      await page.locator('vc-room [part="chat-button"]').click();
+
+      // Leave, cancelled once by the page.
+      await page.evaluate(() =>
+        document
+          .querySelector('vc-room')!
+          .addEventListener('vc-request-leave', (e) => e.preventDefault(), { once: true }),
+      );
+      await page.locator('vc-room [part="leave-button"]').click();
+      await sleep(300);
+      expect(await stateOf(page)).toBe('connected');
+      await page.locator('vc-room [part="leave-button"]').click();
+      await untilState(page, 'left');
+      await expect
+        .poll(() => page.locator('vc-room [part="ended"] h2').textContent())
+        .toBe('You left the meeting');
+      expect(
+        await page.evaluate(
+          () => document.querySelector('vc-room')!.shadowRoot!.activeElement?.id ?? null,
+        ),
+      ).toBe('ended-title');
+      // Every camera and microphone track the page ever got is ended.
+      state = await waitUntil(
+        () => pageState(page),
+        (s) => s.tracks.every((t) => t.readyState === 'ended'),
+        'every track ended',
+      );
+      expect(state.tracks.length).toBeGreaterThanOrEqual(3);
+      expect(state.events).toContain('vc-left');
+      expect(state.events.filter((e) => e === 'vc-request-leave')).toHaveLength(2);
+      await waitUntil(
+        () => activeParticipants(room.id),
+        (list) => list.length === 0,
+        'the server sees Hana gone',
+      );
+      await shootBoth(page, 'vc-room-ended');
+
+      // Rejoin: back to the pre-join with a live preview.
+      await page.locator('vc-room [part="back-button"]').click();
+      expect(await stateOf(page)).toBe('prejoin');
+      await waitUntil(
+        () => video.evaluate((v) => (v as HTMLVideoElement).videoWidth),
+        (w) => w > 0,
+        'the preview playing again',
+      );
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('removing <vc-room> mid-call leaves the room, ends the tracks and closes the sockets; adding it again works', async () => {
+      const room = await newRoom();
+      const { page } = await openPage();
+      await mount(page, { server: http, room: room.id, token: tokenOf(guest) });
+      await page.locator('vc-room [part="join-button"]').click();
+      await untilState(page, 'connected');
+      await waitUntil(
+        () => page.locator('vc-room [part="mic-button"]').getAttribute('aria-pressed'),
+        (p) => p === 'true',
+        'the microphone published',
+      );
+      expect((await activeParticipants(room.id)).map((p) => p.userId)).toEqual([guest.id]);
+
+      await page.evaluate(() => document.querySelector('vc-room')!.remove());
+      await waitUntil(
+        () => activeParticipants(room.id),
+        (list) => list.length === 0,
+        'the server sees the guest gone',
+      );
+      const state = await waitUntil(
+        () => pageState(page),
+        (s) =>
+          s.tracks.every((t) => t.readyState === 'ended') &&
+          s.sockets.every((r) => r === 3 /* CLOSED */),
+        'tracks ended and sockets closed',
+      );
+      expect(state.tracks.some((t) => t.kind === 'video')).toBe(true);
+      expect(state.sockets.length).toBeGreaterThanOrEqual(2);
+
+      // Added again: pre-join, then in the room.
+      await mount(page, { server: http, room: room.id, token: tokenOf(guest) });
+      expect(await stateOf(page)).toBe('prejoin');
+      await page.locator('vc-room [part="join-button"]').click();
+      await untilState(page, 'connected');
+      expect((await activeParticipants(room.id)).map((p) => p.userId)).toEqual([guest.id]);
+      expect((await pageState(page)).events.slice(0, 3)).toEqual([
+        'state:joining',
+        'state:connected',
+        'vc-joined',
+      ]);
+    });
+
+    it('a guest sees the host join and leave; the host ends the meeting for everyone', async () => {
+      const room = await newRoom();
+      const g = await openPage();
+      await mount(g.page, { server: http, room: room.id, token: tokenOf(guest) });
+      await g.page.locator('vc-room [part="join-button"]').click();
+      await untilState(g.page, 'connected');
+      const h = await openPage();
+      await mount(h.page, { server: http, room: room.id, token: tokenOf(host) });
+      await h.page.locator('vc-room [part="join-button"]').click();
+      await untilState(h.page, 'connected');
+      await waitUntil(
+        () => pageState(g.page),
+        (s) => s.events.includes('vc-participant-joined'),
+        'the guest sees the host join',
+      );
+      // Only the host has "End for everyone"; it asks first.
+      expect(await g.page.locator('vc-room [part="end-button"]').count()).toBe(0);
+      await h.page.locator('vc-room [part="end-button"]').click();
+      await h.page.locator('vc-room [part="end-confirm-button"]').click();
+      await untilState(h.page, 'ended');
+      await untilState(g.page, 'ended');
+      await expect
+        .poll(() => g.page.locator('vc-room [part="ended"] h2').textContent())
+        .toBe('The meeting has ended');
+      expect(await g.page.locator('vc-room [part="back-button"]').count()).toBe(0);
+      expect((await pageState(g.page)).events).toContain('vc-ended');
+      await waitUntil(
+        () => pageState(g.page),
+        (s) => s.tracks.every((t) => t.readyState === 'ended'),
+        'the guest’s tracks ended',
+      );
+    });
+  });
+
+  describe('without media', () => {
+    it('joins a server without LiveKit: says video is unavailable, chat works', async () => {
+      const bare = testServer({ cors: { origins: [new URL(browser.pageUrl).origin] } });
+      await bare.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const http = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+        const ada = await quickUser(bare, { displayName: 'Ada' });
+        const room = await createRoomAs(bare, ada, {
+          title: 'No video',
+          waitingRoomEnabled: false,
+        });
+        const { page, pageErrors } = await openPage();
+        await mount(page, { server: http, room: room.id, token: tokenOf(ada), lang: 'en' });
+        await page.locator('vc-room [part="join-button"]').click();
+        await untilState(page, 'connected');
+        await expect
+          .poll(() => page.locator('vc-room [part="status"]').textContent())
+          .toBe('Video is unavailable on this server');
+        for (const part of ['mic-button', 'camera-button', 'screen-button']) {
+          const button = page.locator(`vc-room [part="${part}"]`);
+          expect(await button.isDisabled()).toBe(true);
+          expect(await button.getAttribute('aria-describedby')).toBe('media-notice');
+        }
+        const state = await pageState(page);
+        expect(state.events).not.toContain('vc-error:MEDIA_UNAVAILABLE');
+        // No camera or microphone stays open without media.
+        expect(state.tracks.filter((t) => t.readyState === 'live')).toEqual([]);
+
+        await page.locator('vc-room [part="chat-button"]').click();
+        const input = page.locator('vc-room [part="composer-input"]');
+        await input.waitFor({ timeout: 10_000 });
+        await input.fill('chat without video');
+        await input.press('Enter');
+        await waitUntil(
+          () => historyOf(http, room.id, ada),
+          (list) => list.some((m) => m.content === 'chat without video'),
+          'the message in the history',
+        );
+        // Someone else writes while the panel is closed: the chat button shows a badge.
+        await page.locator('vc-room [part="chat-button"]').click();
+        const bob = await quickUser(bare, { displayName: 'Bob' });
+        await joinAs(bare, room.id, bob);
+        const sent = await bare.inject({
+          method: 'POST',
+          url: `/api/v1/rooms/${room.id}/chat/messages`,
+          headers: bob.auth,
+          payload: { content: 'hello Ada' },
+        });
+        expect(sent.statusCode).toBe(201);
+        await expect
+          .poll(() => page.locator('vc-room [part="chat-button"] [part="badge"]').textContent())
+          .toBe('1');
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await bare.close();
+      }
+    });
+
+    it('shows a reconnecting banner while the server restarts, keeps the chat, never goes back to pre-join', async () => {
+      const server = await startServer(memoryStorage(), {
+        cors: { origins: [new URL(browser.pageUrl).origin] },
+      });
+      try {
+        const ada = await quickUser(server.app, { displayName: 'Ada' });
+        const room = await createRoomAs(server.app, ada, {
+          title: 'Restart',
+          waitingRoomEnabled: false,
+        });
+        const { page } = await openPage();
+        await mount(page, { server: server.http, room: room.id, token: tokenOf(ada) });
+        await page.locator('vc-room [part="join-button"]').click();
+        await untilState(page, 'connected');
+        await page.locator('vc-room [part="chat-button"]').click();
+        const input = page.locator('vc-room [part="composer-input"]');
+        await input.waitFor({ timeout: 10_000 });
+        await input.fill('before the restart');
+        await input.press('Enter');
+        await page
+          .locator('vc-room [part="message-content"]', { hasText: 'before the restart' })
+          .waitFor({ timeout: 10_000 });
+
+        await server.restart(async () => {
+          await untilState(page, 'reconnecting', 10_000);
+          const banner = page.locator('vc-room [part="banner"]');
+          expect(await banner.getAttribute('role')).toBe('status');
+          expect((await banner.textContent())?.trim()).toBe('Connection lost. Reconnecting…');
+          await shoot(page, 'vc-room-reconnecting-light');
+        });
+        await untilState(page, 'connected', 20_000);
+        expect(await page.locator('vc-room [part="banner"]').count()).toBe(0);
+        // The chat kept its messages and still sends.
+        await page
+          .locator('vc-room [part="message-content"]', { hasText: 'before the restart' })
+          .waitFor({ timeout: 5_000 });
+        await input.fill('after the restart');
+        await input.press('Enter');
+        await waitUntil(
+          () => historyOf(server.http, room.id, ada),
+          (list) => list.some((m) => m.content === 'after the restart'),
+          'the message after the restart',
+        );
+        const { events } = await pageState(page);
+        expect(events.filter((e) => e.startsWith('state:'))).toEqual([
+          'state:joining',
+          'state:connected',
+          'state:reconnecting',
+          'state:connected',
+        ]);
+        expect(events.filter((e) => e === 'vc-joined')).toHaveLength(1);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a guest with an invite must type a name; the name is used to join', async () => {
+      const bare = testServer({ cors: { origins: [new URL(browser.pageUrl).origin] } });
+      await bare.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const http = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+        const ada = await quickUser(bare, { displayName: 'Ada' });
+        const room = await createRoomAs(bare, ada, { title: 'Guests', waitingRoomEnabled: false });
+        const res = await bare.inject({
+          method: 'POST',
+          url: `/api/v1/rooms/${room.id}/invite`,
+          headers: ada.auth,
+          payload: {},
+        });
+        const invite = (res.json() as { token: string }).token;
+        const { page } = await openPage();
+        await mount(page, { server: http, room: room.id, invite, lang: 'ru' });
+        const join = page.locator('vc-room [part="join-button"]');
+        await expect.poll(() => join.textContent().then((t) => t?.trim())).toBe('Войти');
+        await join.click();
+        // No name: not joined, the field says why and has focus.
+        expect(await stateOf(page)).toBe('prejoin');
+        const name = page.locator('vc-room [part="name-input"]');
+        expect(await name.getAttribute('aria-invalid')).toBe('true');
+        await expect
+          .poll(() =>
+            page.evaluate(
+              () =>
+                document
+                  .querySelector('vc-room')!
+                  .shadowRoot!.activeElement?.getAttribute('part') ?? null,
+            ),
+          )
+          .toBe('name-input');
+        await name.fill('Gail Guest');
+        await name.press('Enter');
+        await untilState(page, 'connected');
+        const list = await bare.inject({
+          method: 'GET',
+          url: `/api/v1/rooms/${room.id}/participants`,
+          headers: ada.auth,
+        });
+        expect(
+          (list.json() as { items: { displayName: string }[] }).items.map((p) => p.displayName),
+        ).toContain('Gail Guest');
+      } finally {
+        await bare.close();
+      }
+    });
+  });
+});
