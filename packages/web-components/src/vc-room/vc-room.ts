@@ -97,6 +97,7 @@ type Panel = 'chat' | 'participants' | null;
  * @csspart banner - the reconnecting banner (`role="status"`)
  * @csspart error - the last failure of an action
  * @csspart ended - the end screen (left, kicked, ended, rejected, error)
+ * @csspart ended-title - its heading (focused when it shows)
  * @csspart back-button - back to the pre-join screen (after leaving or an error)
  *
  * @cssproperty --vc-font-family
