@@ -515,8 +515,20 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
           (list) => list.some((m) => m.content === 'chat without video'),
           'the message in the history',
         );
+        // Escape closes the panel, focus back on its button.
+        await input.press('Escape');
+        await expect.poll(() => page.locator('vc-room [part="panel"]').isHidden()).toBe(true);
+        await expect
+          .poll(() =>
+            page.evaluate(
+              () =>
+                document
+                  .querySelector('vc-room')!
+                  .shadowRoot!.activeElement?.getAttribute('part') ?? null,
+            ),
+          )
+          .toBe('chat-button');
         // Someone else writes while the panel is closed: the chat button shows a badge.
-        await page.locator('vc-room [part="chat-button"]').click();
         const bob = await quickUser(bare, { displayName: 'Bob' });
         await joinAs(bare, room.id, bob);
         const sent = await bare.inject({
@@ -588,6 +600,107 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
         expect(events.filter((e) => e === 'vc-joined')).toHaveLength(1);
       } finally {
         await server.close();
+      }
+    });
+
+    it('the lobby: waits, is admitted (the host sees a lobby badge), is removed; another is turned away with a reason', async () => {
+      const bare = testServer({ cors: { origins: [new URL(browser.pageUrl).origin] } });
+      await bare.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const http = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+        const [ada, bob, cy] = await Promise.all([
+          quickUser(bare, { displayName: 'Ada Host' }),
+          quickUser(bare, { displayName: 'Bob' }),
+          quickUser(bare, { displayName: 'Cy' }),
+        ]);
+        const room = await createRoomAs(bare, ada, { title: 'Lobby', waitingRoomEnabled: true });
+        const as = async (
+          user: QuickUser,
+          method: 'GET' | 'POST',
+          url: string,
+          payload?: object,
+        ) => {
+          const res = await bare.inject({
+            method,
+            url: `/api/v1/rooms/${room.id}${url}`,
+            headers: user.auth,
+            ...(payload && { payload }),
+          });
+          expect(res.statusCode, res.body).toBeLessThan(300);
+          return res.body ? res.json() : null;
+        };
+        const pendingOf = async () =>
+          ((await as(ada, 'GET', '/waiting-room')) as { items: { id: string; userId: string }[] })
+            .items;
+
+        const h = await openPage();
+        await mount(h.page, { server: http, room: room.id, token: tokenOf(ada) });
+        await h.page.locator('vc-room [part="join-button"]').click();
+        await untilState(h.page, 'connected');
+
+        const b = await openPage();
+        await mount(b.page, { server: http, room: room.id, token: tokenOf(bob) });
+        await b.page.locator('vc-room [part="join-button"]').click();
+        await untilState(b.page, 'waiting');
+        expect(await b.page.locator('vc-room [part="lobby"] h2').textContent()).toBe(
+          'Waiting for the host to let you in',
+        );
+        // The host's participants button counts the lobby.
+        const badge = h.page.locator('vc-room [part="participants-button"] [part="badge"]');
+        await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toBe('1');
+        const [entry] = await pendingOf();
+        await as(ada, 'POST', `/waiting-room/${entry!.id}/approve`);
+        await untilState(b.page, 'connected');
+        await expect.poll(() => badge.count(), { timeout: 10_000 }).toBe(0);
+        expect((await pageState(b.page)).events).toEqual([
+          'state:joining',
+          'state:waiting',
+          'vc-waiting',
+          'state:joining',
+          'vc-admitted',
+          'state:connected',
+          'vc-joined',
+        ]);
+        await waitUntil(
+          () => pageState(h.page),
+          (s) => s.events.includes('vc-participant-joined'),
+          'the host sees Bob join',
+        );
+
+        // The host removes Bob.
+        const participants = (await as(ada, 'GET', '/participants')) as {
+          items: { id: string; userId: string }[];
+        };
+        const bobs = participants.items.find((p) => p.userId === bob.id)!;
+        await as(ada, 'POST', `/participants/${bobs.id}/kick`, {});
+        await untilState(b.page, 'kicked');
+        expect(await b.page.locator('vc-room [part="ended"] h2').textContent()).toBe(
+          'You were removed from the room',
+        );
+        expect((await pageState(b.page)).events).toContain('vc-kicked');
+        await waitUntil(
+          () => pageState(h.page),
+          (s) => s.events.includes('vc-participant-left'),
+          'the host sees Bob go',
+        );
+
+        // Cy is turned away, with a reason.
+        const c = await openPage();
+        await mount(c.page, { server: http, room: room.id, token: tokenOf(cy) });
+        await c.page.locator('vc-room [part="join-button"]').click();
+        await untilState(c.page, 'waiting');
+        const pending = await waitUntil(pendingOf, (list) => list.length === 1, 'Cy waiting');
+        await as(ada, 'POST', `/waiting-room/${pending[0]!.id}/reject`, { reason: 'Not today' });
+        await untilState(c.page, 'rejected');
+        expect(await c.page.locator('vc-room [part="ended"] h2').textContent()).toBe(
+          'The host did not let you in',
+        );
+        expect(await c.page.locator('vc-room [part="ended"] p').textContent()).toBe(
+          'Reason: Not today',
+        );
+        expect((await pageState(c.page)).events).toContain('vc-rejected');
+      } finally {
+        await bare.close();
       }
     });
 

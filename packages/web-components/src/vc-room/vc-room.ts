@@ -384,17 +384,23 @@ export class VcRoom extends VcElement {
     this.#stops.push(
       conference.state.subscribe((state) => this.#conferenceStateChanged(conference, state)),
       conference.on('participantJoined', (participant) => {
-        if (participant.id !== conference.self.get()?.id) {
+        if (!this.#isSelf(conference, participant)) {
           emit(this, 'vc-participant-joined', { participant });
         }
       }),
       conference.on('participantLeft', (participant) => {
-        if (participant.id !== conference.self.get()?.id) {
+        if (!this.#isSelf(conference, participant)) {
           emit(this, 'vc-participant-left', { participant });
         }
       }),
       conference.on('error', (error) => this.reportError(error)),
     );
+  }
+
+  /** This person (also while being admitted from the lobby, before `self` is known). */
+  #isSelf(conference: Conference, participant: Participant): boolean {
+    const me = conference.self.get()?.userId ?? conference.entry.get()?.userId;
+    return participant.userId === me;
   }
 
   #conferenceStateChanged(conference: Conference, next: ConferenceState) {
@@ -718,6 +724,7 @@ export class VcRoom extends VcElement {
         <aside
           part="panel"
           ?hidden=${panel === null}
+          @keydown=${this.#onPanelKey}
           aria-label=${panel === 'participants' ? t.roomParticipants : t.roomChat}
         >
           <div class="panel-head">
@@ -853,9 +860,22 @@ export class VcRoom extends VcElement {
     </div>`;
   }
 
+  /** Opens a side panel (or closes it: focus goes back to the button that opened it). */
   #setPanel(panel: Panel) {
+    const closing = this.panel;
     this.panel = panel;
+    if (panel === null && closing) {
+      this.#focusNext = closing === 'chat' ? 'chat-button' : 'participants-button';
+    }
   }
+
+  /** Escape in a side panel closes it. */
+  #onPanelKey = (event: KeyboardEvent) => {
+    if (event.key === 'Escape' && this.panel && !event.defaultPrevented) {
+      event.preventDefault();
+      this.#setPanel(null);
+    }
+  };
 
   #renderEnded(): TemplateResult {
     const t = this.text;
