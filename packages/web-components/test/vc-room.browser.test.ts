@@ -443,7 +443,7 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
       ]);
     });
 
-    it('a guest sees the host join and leave; the host ends the meeting for everyone', async () => {
+    it('a guest sees the host join; only the host may end the meeting, for everyone', async () => {
       const room = await newRoom();
       const g = await openPage();
       await mount(g.page, { server: http, room: room.id, token: tokenOf(guest) });

@@ -195,19 +195,14 @@ export abstract class VcElement extends LitElement {
       return;
     }
     const { server, room } = this;
-    if (!server || !room || !(this.token || this.getToken || this.invite)) {
-      this.needsName = false;
-      this.#setClient(null);
-      this.#setConference(null);
-      return;
-    }
+    const configured = Boolean(server && room && (this.token || this.getToken || this.invite));
     if (!this.joinsOnConnect) {
       this.#setConference(null);
-      this.#setClient(this.#makeClient(server));
+      this.#setClient(server && configured ? this.#makeClient(server) : null);
       return;
     }
     this.needsName = Boolean(this.invite && !this.displayName && !this.token && !this.getToken);
-    if (this.needsName) {
+    if (this.needsName || !server || !room || !configured) {
       this.#setClient(null);
       this.#setConference(null);
       return;
