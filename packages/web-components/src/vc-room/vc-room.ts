@@ -5,6 +5,7 @@ import {
   type ConferenceOptions,
   type ConferenceState,
   createPreview,
+  isApiError,
   type MediaControlsFeature,
   type MediaDeviceKindName,
   type MediaState,
@@ -199,7 +200,9 @@ export class VcRoom extends VcElement {
 
   protected override reportError(error: unknown): string {
     // The conference's `error` event and the join's result may both carry the same failure.
-    if (error === this.#lastReported && error !== null) return 'CLIENT_ERROR';
+    if (error === this.#lastReported && error !== null) {
+      return isApiError(error) ? error.code : 'CLIENT_ERROR';
+    }
     this.#lastReported = error;
     return super.reportError(error);
   }
@@ -904,5 +907,11 @@ export class VcRoom extends VcElement {
           : nothing
       }
     </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vc-room': VcRoom;
   }
 }
