@@ -487,9 +487,17 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
         const room = await createRoomAs(bare, ada, {
           title: 'No video',
           waitingRoomEnabled: false,
+          settings: { cameraOffOnJoin: true },
         });
         const { page, pageErrors } = await openPage();
         await mount(page, { server: http, room: room.id, token: tokenOf(ada), lang: 'en' });
+        // The room's cameraOffOnJoin: the pre-join starts with the camera off, no preview.
+        const cameraToggle = page.locator('vc-room [part="prejoin-camera-button"]');
+        await expect.poll(() => cameraToggle.getAttribute('aria-pressed')).toBe('false');
+        await page.locator('vc-room [part="preview-off"]').waitFor();
+        expect(
+          await page.locator('vc-room [part="prejoin-mic-button"]').getAttribute('aria-pressed'),
+        ).toBe('true');
         await page.locator('vc-room [part="join-button"]').click();
         await untilState(page, 'connected');
         await expect

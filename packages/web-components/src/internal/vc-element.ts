@@ -14,6 +14,9 @@ import { themeStyles } from './theme';
 
 const CONNECTION_KEYS = ['server', 'room', 'token', 'getToken', 'invite', 'displayName'] as const;
 
+/** An attribute whose change makes a new connection. */
+export type ConnectionKey = (typeof CONNECTION_KEYS)[number];
+
 /**
  * What every `vc-*` element shares: the common attributes (`server`, `room`, `token` / `.token`,
  * `.getToken`, `invite`, `display-name`, `lang`, `.strings`, `theme`), and the `Conference` they
@@ -84,6 +87,15 @@ export abstract class VcElement extends LitElement {
     return true;
   }
 
+  /**
+   * The attributes whose change makes a new connection (all of `server`, `room`, `token`,
+   * `getToken`, `invite`, `display-name`; `<vc-room>` leaves out `display-name`, which only
+   * fills its name field).
+   */
+  protected get connectionKeys(): readonly ConnectionKey[] {
+    return CONNECTION_KEYS;
+  }
+
   /** The client of the element's own connection (made from the common attributes), else `null`. */
   protected get client(): Client | null {
     return this.#client;
@@ -150,8 +162,8 @@ export abstract class VcElement extends LitElement {
     super.updated(changed);
     if (
       this.#made &&
-      CONNECTION_KEYS.some((key) => changed.has(key)) &&
-      CONNECTION_KEYS.some((key, i) => this[key] !== this.#made?.[i])
+      this.connectionKeys.some((key) => changed.has(key)) &&
+      this.connectionKeys.some((key, i) => this[key] !== this.#made?.[i])
     ) {
       this.#reconnect();
     }
@@ -188,7 +200,7 @@ export abstract class VcElement extends LitElement {
   #reconnect() {
     if (!this.isConnected) return;
     this.#teardown();
-    this.#made = CONNECTION_KEYS.map((key) => this[key]);
+    this.#made = this.connectionKeys.map((key) => this[key]);
     if (this.#provided) {
       this.#setClient(null);
       this.#setConference(this.#provided);

@@ -24,7 +24,7 @@ import { conferenceContext } from '../internal/context';
 import { emit, type VcRoomState } from '../internal/events';
 import { format } from '../internal/i18n';
 import { StoreController } from '../internal/store-controller';
-import { VcElement } from '../internal/vc-element';
+import { type ConnectionKey, VcElement } from '../internal/vc-element';
 import { roomStyles } from './vc-room.styles';
 
 const FINAL: readonly VcRoomState[] = ['left', 'kicked', 'ended', 'rejected', 'error'];
@@ -187,6 +187,19 @@ export class VcRoom extends VcElement {
 
   protected override get joinsOnConnect(): boolean {
     return false;
+  }
+
+  /** `display-name` only fills the name field: changing it does not reconnect. */
+  protected override get connectionKeys(): readonly ConnectionKey[] {
+    return ['server', 'room', 'token', 'getToken', 'invite'];
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('displayName') && this.state === 'prejoin') {
+      const before = changed.get('displayName') as string | undefined;
+      if (!this.nameDraft || this.nameDraft === before) this.nameDraft = this.displayName ?? '';
+    }
   }
 
   protected override conferenceOptions(): ConferenceOptions {
