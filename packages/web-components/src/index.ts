@@ -1,5 +1,6 @@
 // `@videoconf/web-components`: defines every element of the package.
 import './vc-chat/index';
+import './vc-waiting-room/index';
 
 export { conferenceContext } from './internal/context';
 export { define } from './internal/define';
@@ -8,3 +9,4 @@ export { en, ru, type StringKey, type Strings } from './internal/i18n';
 export { StoreController } from './internal/store-controller';
 export { VcElement } from './internal/vc-element';
 export { VcChat } from './vc-chat/vc-chat';
+export { VcWaitingRoom } from './vc-waiting-room/vc-waiting-room';

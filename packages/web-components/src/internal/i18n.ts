@@ -23,6 +23,29 @@ export const en = {
   newMessage: '{name}: {text}',
   guestName: 'Your name',
   join: 'Join',
+  // vc-waiting-room
+  waitingKnock: 'Ask to join',
+  waitingStatus: 'Waiting for the host to let you in',
+  waitingHint: 'You asked to join as {name}. Keep this page open.',
+  waitingRejected: 'The host did not let you in',
+  waitingReason: 'Reason: {reason}',
+  waitingEnded: 'The meeting has ended',
+  waitingFailed: 'Could not join the meeting',
+  waitingTitle: 'Waiting room ({count})',
+  waitingListLabel: 'People waiting to join',
+  waitingEmpty: 'Nobody is waiting',
+  waitingSince: 'waiting since {time}',
+  waitingAdmit: 'Admit',
+  waitingAdmitLabel: 'Admit {name}',
+  waitingReject: 'Reject',
+  waitingRejectLabel: 'Reject {name}',
+  waitingReasonLabel: 'Reason for {name} (optional)',
+  waitingAdmitAll: 'Admit all ({count})',
+  waitingKnocked: '{name} is waiting to join',
+  waitingAdmitFailed: 'Could not admit {name}: {message}',
+  waitingRejectFailed: 'Could not reject {name}: {message}',
+  waitingAdmitAllFailed: 'Could not admit everyone: {message}',
+  // end vc-waiting-room
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -52,6 +75,29 @@ export const ru: Strings = {
   newMessage: '{name}: {text}',
   guestName: 'Ваше имя',
   join: 'Войти',
+  // vc-waiting-room
+  waitingKnock: 'Попросить войти',
+  waitingStatus: 'Ждём, когда организатор вас впустит',
+  waitingHint: 'Вы попросили войти как {name}. Не закрывайте страницу.',
+  waitingRejected: 'Организатор не впустил вас',
+  waitingReason: 'Причина: {reason}',
+  waitingEnded: 'Встреча завершена',
+  waitingFailed: 'Не удалось войти во встречу',
+  waitingTitle: 'Зал ожидания ({count})',
+  waitingListLabel: 'Ожидают входа',
+  waitingEmpty: 'Никто не ждёт',
+  waitingSince: 'ждёт с {time}',
+  waitingAdmit: 'Впустить',
+  waitingAdmitLabel: 'Впустить: {name}',
+  waitingReject: 'Отклонить',
+  waitingRejectLabel: 'Отклонить: {name}',
+  waitingReasonLabel: 'Причина для {name} (необязательно)',
+  waitingAdmitAll: 'Впустить всех ({count})',
+  waitingKnocked: '{name} ждёт входа',
+  waitingAdmitFailed: 'Не удалось впустить {name}: {message}',
+  waitingRejectFailed: 'Не удалось отклонить {name}: {message}',
+  waitingAdmitAllFailed: 'Не удалось впустить всех: {message}',
+  // end vc-waiting-room
 };
 
 const languages: Record<string, Strings> = { en, ru };
