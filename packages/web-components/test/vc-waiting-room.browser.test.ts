@@ -55,7 +55,7 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
   let roomId: string;
   const pages: Opened[] = [];
 
-  const open = async (attributes: Record<string, string>): Promise<Opened> => {
+  const open = async (attributes: Record<string, string>, room = roomId): Promise<Opened> => {
     const { page, context, pageErrors } = await openTestPage(browser, 'wcReady');
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => {
@@ -86,7 +86,7 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
         );
         document.getElementById('remote')!.append(lobby);
       },
-      { server: http, room: roomId, attributes },
+      { server: http, room, attributes },
     );
     const opened: Opened = {
       page,
@@ -100,10 +100,10 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
     return opened;
   };
 
-  const inviteToken = async () => {
+  const inviteToken = async (room = roomId) => {
     const res = await app.inject({
       method: 'POST',
-      url: `/api/v1/rooms/${roomId}/invite`,
+      url: `/api/v1/rooms/${room}/invite`,
       headers: ada.auth,
       payload: {},
     });
@@ -325,5 +325,64 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
       .poll(() => ivan.page.locator('vc-waiting-room').getAttribute('hidden'), { timeout: 15_000 })
       .toBe('');
     await ivan.close();
+  });
+
+  it('asks a guest for a name before knocking; a refused admission is an alert and vc-error', async () => {
+    // One seat, the host's: admitting anyone is refused with ROOM_FULL.
+    const small = (
+      await createRoomAs(app, ada, { title: 'Tiny', waitingRoomEnabled: true, maxParticipants: 1 })
+    ).id;
+    const host = await open({ token: tokenOf(ada), theme: 'light' }, small);
+    await host.page.locator('vc-waiting-room [part="empty"]').waitFor({ timeout: 15_000 });
+    const nina = await open({ invite: await inviteToken(small), theme: 'light' }, small);
+    const name = nina.page.getByLabel('Your name');
+    await name.waitFor({ timeout: 15_000 });
+    await expectNoSeriousA11yViolations(nina.page, 'the guest name form');
+    writeFileSync(
+      `${SHOTS}/guest-name-form.png`,
+      await nina.page.locator('vc-waiting-room').screenshot(),
+    );
+    await name.fill('Nina Name');
+    await nina.page.getByRole('button', { name: 'Ask to join' }).click();
+    await expect
+      .poll(() => statusOf(nina.page), { timeout: 15_000 })
+      .toBe('Waiting for the host to let you in');
+
+    await waitForNames(host.page, (n) => n.join() === 'Nina Name', 'Nina’s knock');
+    await host.page.getByRole('button', { name: 'Reject Nina Name' }).click();
+    await host.page.getByLabel('Reason for Nina Name (optional)').waitFor();
+    writeFileSync(
+      `${SHOTS}/host-reject-form.png`,
+      await host.page.locator('vc-waiting-room').screenshot(),
+    );
+    await expectNoSeriousA11yViolations(host.page, 'the host with the reject form open');
+    await host.page.getByRole('button', { name: 'Cancel' }).click();
+    await host.page.getByRole('button', { name: 'Admit Nina Name' }).click();
+    const alert = host.page.locator('vc-waiting-room [role="alert"]');
+    await expect
+      .poll(() => alert.textContent(), { timeout: 15_000 })
+      .toMatch(/^Could not admit Nina Name: /);
+    expect(await alert.getAttribute('part')).toBe('error');
+    await expect
+      .poll(() => host.events())
+      .toContainEqual({
+        type: 'vc-error',
+        name: 'ROOM_FULL',
+        status: '',
+        reason: null,
+      });
+    // Still waiting, still listed.
+    expect(await namesOf(host.page)).toEqual(['Nina Name']);
+    expect(await statusOf(nina.page)).toBe('Waiting for the host to let you in');
+    for (const theme of ['light', 'dark'] as const) {
+      await inTheme(host.page, theme);
+      await expectNoSeriousA11yViolations(host.page, `the host with an error (${theme})`);
+    }
+    writeFileSync(
+      `${SHOTS}/host-error-dark.png`,
+      await host.page.locator('vc-waiting-room').screenshot(),
+    );
+    await nina.close();
+    await host.close();
   });
 });
