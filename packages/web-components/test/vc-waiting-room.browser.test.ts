@@ -385,4 +385,49 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
     await nina.close();
     await host.close();
   });
+
+  it('a signed-in user knocks with a token; once admitted, a <vc-chat> beside it chats (the docs example)', async () => {
+    const host = pages[0]!;
+    await host.page.evaluate(() =>
+      document.querySelector('vc-waiting-room')!.setAttribute('lang', 'en'),
+    );
+    const tom = await quickUser(app, { displayName: 'Tom Token' });
+    const guest = await open({ token: tokenOf(tom) });
+    await expect
+      .poll(() => statusOf(guest.page), { timeout: 15_000 })
+      .toBe('Waiting for the host to let you in');
+    await guest.page.evaluate(() => {
+      const lobby = document.querySelector('vc-waiting-room')!;
+      lobby.addEventListener('vc-admitted', () => {
+        const chat = document.createElement('vc-chat');
+        Object.assign(chat, { server: lobby.server, room: lobby.room, token: lobby.token });
+        lobby.after(chat);
+      });
+    });
+    await waitForNames(host.page, (n) => n.join() === 'Tom Token', 'Tom’s knock');
+    await host.page.getByRole('button', { name: 'Admit Tom Token' }).click();
+    const input = guest.page.locator('vc-chat [part="composer-input"]:enabled');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill('hello after the lobby');
+    await input.press('Enter');
+    await waitUntil(
+      async () => {
+        const res = await app.inject({
+          method: 'GET',
+          url: `/api/v1/rooms/${roomId}/chat/messages?limit=5`,
+          headers: ada.auth,
+        });
+        return (res.json() as { items: { content: string; senderDisplayName: string }[] }).items;
+      },
+      (list) =>
+        list.some(
+          (m) => m.content === 'hello after the lobby' && m.senderDisplayName === 'Tom Token',
+        ),
+      'Tom’s message in the room’s history',
+      15_000,
+    );
+    expect(await guest.page.locator('vc-waiting-room').getAttribute('hidden')).toBe('');
+    expect(guest.errors).toEqual([]);
+    await guest.close();
+  });
 });
