@@ -227,6 +227,14 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
 
   it('rejects with a reason the guest reads; admits several at once; names are text', async () => {
     const host = pages[0]!;
+    const focusedPart = (page: Page) =>
+      page.evaluate(
+        () =>
+          document
+            .querySelector('vc-waiting-room')!
+            .shadowRoot!.activeElement?.getAttribute('part') ?? null,
+      );
+
     const rita = await openGuest('Rita Rejected');
     await expect
       .poll(() => statusOf(rita.page), { timeout: 15_000 })
@@ -248,6 +256,8 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
     await expect
       .poll(() => statusOf(rita.page), { timeout: 15_000 })
       .toBe('The host did not let you in');
+    // The list is empty: focus moved to "Nobody is waiting", not lost.
+    await expect.poll(() => focusedPart(host.page)).toBe('empty');
     expect(await rita.page.locator('vc-waiting-room [part="reason"]').textContent()).toBe(
       'Reason: Not today',
     );

@@ -260,14 +260,22 @@ export class VcWaitingRoom extends VcElement {
     this.busy = next;
   }
 
-  /** After an entry is decided its buttons are gone: focus the next entry, or the list's end. */
-  #focusNext(entryId: string) {
+  /**
+   * Where focus goes once `entry` is decided and its buttons are gone: the next entry's approve
+   * button (or the previous one's), else the "Nobody is waiting" line. Read before the decision
+   * (the list changes), applied after it.
+   */
+  #nextFocus(entryId: string): string {
     const list = this.#entries.value;
     const at = list.findIndex((e) => e.id === entryId);
     const next = list[at + 1] ?? list[at - 1];
-    this.#focusAfter = next
-      ? `[data-id="${next.id}"] [part="approve-button"]`
-      : '[part="empty"], [part="entries"]';
+    return next ? `[data-id="${next.id}"] [part="approve-button"]` : '[part="empty"]';
+  }
+
+  /** Moves focus to `selector` after the next render, if focus was in the decided entry. */
+  #refocus(entryId: string, selector: string) {
+    const active = (this.renderRoot as ShadowRoot).activeElement;
+    if (active === null || active.closest(`[data-id="${entryId}"]`)) this.#focusAfter = selector;
   }
 
   async #admit(entry: WaitingEntry) {
@@ -275,11 +283,11 @@ export class VcWaitingRoom extends VcElement {
     if (!lobby) return;
     this.errorText = '';
     this.#setBusy(entry.id, true);
+    const next = this.#nextFocus(entry.id);
     try {
-      this.#focusNext(entry.id);
       await lobby.admit(entry.id);
+      this.#refocus(entry.id, next);
     } catch (error) {
-      this.#focusAfter = null;
       this.#fail(format(this.text.waitingAdmitFailed, { name: entry.displayName }), error);
     } finally {
       this.#setBusy(entry.id, false);
@@ -291,12 +299,12 @@ export class VcWaitingRoom extends VcElement {
     if (!lobby) return;
     this.errorText = '';
     this.#setBusy(entry.id, true);
+    const next = this.#nextFocus(entry.id);
     try {
-      this.#focusNext(entry.id);
       await lobby.reject(entry.id, reason.trim() || undefined);
+      this.#refocus(entry.id, next);
       if (this.rejecting === entry.id) this.rejecting = null;
     } catch (error) {
-      this.#focusAfter = null;
       this.#fail(format(this.text.waitingRejectFailed, { name: entry.displayName }), error);
     } finally {
       this.#setBusy(entry.id, false);
@@ -310,7 +318,7 @@ export class VcWaitingRoom extends VcElement {
     this.#setBusy('*', true);
     try {
       await lobby.admitAll();
-      this.#focusAfter = '[part="empty"], [part="entries"]';
+      this.#focusAfter = '[part="empty"]';
     } catch (error) {
       this.#fail(this.text.waitingAdmitAllFailed, error);
     } finally {
