@@ -108,6 +108,7 @@ export class VcWaitingRoom extends VcElement {
   #entries = new StoreController<WaitingEntry[]>(this, []);
   #entry = new StoreController<WaitingEntry | null>(this, null);
   #state = new StoreController<ConferenceState>(this, 'idle');
+  /** Followed so that a promotion to co-host (or a demotion) switches the side shown. */
   #self = new StoreController<Participant | null>(this, null);
   /** The person's own entry while it was pending, and as decided (for the guest-side events). */
   #ownEntry: WaitingEntry | null = null;
