@@ -286,18 +286,29 @@ describe.skipIf(!binary || !chromium)(
       );
       await shot(a.page, 'grid-two', 'vc-grid', 'light');
 
-      // The guest turns the microphone off: the host's tile marks it.
+      // The guest turns microphone and camera off: a muted mark, initials instead of video.
       await call(b.page, 'setMicrophone', false);
-      await waitUntil(
+      await call(b.page, 'setCamera', false);
+      const muted = await waitUntil(
         () => tilesOf(a.page),
-        (t) => t.find((x) => !x.local)?.micOff === true,
-        'the muted-microphone mark',
+        (t) => {
+          const remote = t.find((x) => !x.local);
+          return remote?.micOff === true && remote.video === null;
+        },
+        'the muted-microphone mark and the avatar',
       );
+      expect(muted.find((x) => !x.local)?.avatar).toBe('<O');
+      await shot(a.page, 'grid-muted', 'vc-grid', 'light');
+      await shot(a.page, 'grid-muted', 'vc-grid', 'dark');
       await call(b.page, 'setMicrophone', true);
+      await call(b.page, 'setCamera', true);
       await waitUntil(
         () => tilesOf(a.page),
-        (t) => t.find((x) => !x.local)?.micOff === false,
-        'the microphone back on',
+        (t) => {
+          const remote = t.find((x) => !x.local);
+          return remote?.micOff === false && (remote.video?.width ?? 0) > 0;
+        },
+        'the microphone and camera back on',
       );
 
       // The guest shares the screen: a large `screen` tile on the host's page, cameras in a strip.

@@ -39,6 +39,7 @@ export const gridStyles = css`
   }
   .tile.screen {
     grid-column: 1 / -1;
+    max-height: 75vh;
     background: #000;
   }
   video {

@@ -101,6 +101,7 @@ const api = {
 
   setScreenShare: (on: boolean) => requireConference().setScreenShareEnabled(on),
   setMicrophone: (on: boolean) => requireConference().setMicrophoneEnabled(on),
+  setCamera: (on: boolean) => requireConference().setCameraEnabled(on),
 
   /** Stops the next `vc-request-kick` events (`preventDefault()`) while `on`. */
   preventKicks(on: boolean) {
