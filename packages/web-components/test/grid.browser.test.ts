@@ -298,6 +298,12 @@ describe.skipIf(!binary || !chromium)(
         'the muted-microphone mark and the avatar',
       );
       expect(muted.find((x) => !x.local)?.avatar).toBe('<O');
+      // Silent now: the highlight goes.
+      await waitUntil(
+        () => tilesOf(a.page),
+        (t) => t.find((x) => !x.local)?.speaking === false,
+        'the guest no longer marked speaking',
+      );
       await shot(a.page, 'grid-muted', 'vc-grid', 'light');
       await shot(a.page, 'grid-muted', 'vc-grid', 'dark');
       await call(b.page, 'setMicrophone', true);
@@ -385,8 +391,8 @@ describe.skipIf(!binary || !chromium)(
       // Wait for the guest's microphone to reach the host: the mute button is then enabled.
       let rows = await waitUntil(
         () => rowsOf(a.page),
-        (r) => r.length === 2 && guestRow(r)?.mic === 'true',
-        'the host listing the guest with the microphone on',
+        (r) => r.length === 2 && guestRow(r)?.mic === 'true' && guestRow(r)?.camera === 'true',
+        'the host listing the guest with microphone and camera on',
       );
       expect(rows.find((r) => r.local)).toMatchObject({
         name: 'Hana Host',
