@@ -126,6 +126,11 @@ describe.skipIf(!binary || !chromium)(
     let browser: TestBrowser;
     let app: App;
     let http: string;
+    /** A server without LiveKit, and its people. */
+    let bare: App;
+    let bareHttp: string;
+    let bareHost: QuickUser;
+    let bareGuest: QuickUser;
     let host: QuickUser;
     let guest: QuickUser;
     let third: QuickUser;
@@ -150,6 +155,13 @@ describe.skipIf(!binary || !chromium)(
       });
       await app.listen({ port, host: '127.0.0.1' });
       http = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      bare = testServer({ cors: { origins: [new URL(browser.pageUrl).origin] } });
+      await bare.listen({ port: 0, host: '127.0.0.1' });
+      bareHttp = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+      [bareHost, bareGuest] = await Promise.all([
+        quickUser(bare, { displayName: 'Nina Nomedia' }),
+        quickUser(bare, { displayName: 'Ivan Guest' }),
+      ]);
       [host, guest, third] = await Promise.all([
         quickUser(app, { displayName: 'Hana Host' }),
         quickUser(app, { displayName: XSS }),
@@ -162,6 +174,7 @@ describe.skipIf(!binary || !chromium)(
     });
     afterAll(async () => {
       await app?.close();
+      await bare?.close();
       await browser?.close();
       await livekit?.close();
     });
@@ -503,5 +516,72 @@ describe.skipIf(!binary || !chromium)(
       expect(await a.page.locator('vc-participant-list [part="error"]').count()).toBe(0);
       expect([...a.errors, ...b.errors]).toEqual([]);
     }, 120_000);
+
+    it('without media: tiles with initials and a notice; a refused action shows an alert and vc-error', async () => {
+      const room = await createRoomAs(bare, bareHost, {
+        title: 'No media',
+        waitingRoomEnabled: false,
+      });
+      const both = [
+        { tag: 'vc-grid', attributes: { theme: 'light' } },
+        { tag: 'vc-participant-list', attributes: { theme: 'light' }, style: 'max-width:560px' },
+      ];
+      const a = await person(bareHost, room, both, { server: bareHttp });
+      await person(bareGuest, room, both, { server: bareHttp });
+      const tiles = await waitUntil(
+        () => tilesOf(a.page),
+        (t) => t.length === 2,
+        'two tiles without media',
+      );
+      expect(tiles.map((x) => [x.avatar, x.video, x.micOff])).toEqual([
+        ['NN', null, true],
+        ['IG', null, true],
+      ]);
+      await expect(a.page.locator('vc-grid [part="status"]').textContent()).resolves.toContain(
+        'Video is unavailable',
+      );
+      await shot(a.page, 'no-media', 'vc-grid', 'light');
+
+      // The server refuses the kick (here, made to): an alert in the list, and vc-error.
+      const origin = new URL(browser.pageUrl).origin;
+      await a.page.route('**/participants/*/kick', (route) =>
+        route.fulfill({
+          status: route.request().method() === 'OPTIONS' ? 204 : 403,
+          headers: {
+            'access-control-allow-origin': origin,
+            'access-control-allow-headers': 'authorization, content-type',
+            'access-control-allow-methods': 'POST',
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ code: 'FORBIDDEN', message: 'Refused for the test' }),
+        }),
+      );
+      await a.page
+        .locator('vc-participant-list [part="participant"]', { hasText: 'Ivan Guest' })
+        .locator('[part="kick-button"]')
+        .click();
+      const alert = a.page.locator('vc-participant-list [part="error"][role="alert"]');
+      await expect(alert.textContent()).resolves.toBe('Refused for the test');
+      const events = await call(a.page, 'events');
+      expect(events.filter((e) => e.type === 'vc-error')).toEqual([
+        { type: 'vc-error', detail: { code: 'FORBIDDEN', message: 'Refused for the test' } },
+      ]);
+      await shot(a.page, 'no-media-error', 'vc-participant-list', 'dark');
+      expect(await rowsOf(a.page)).toHaveLength(2);
+      expect(tiles.every((x) => x.quality === '')).toBe(true);
+
+      // Russian.
+      await a.page.evaluate(() =>
+        document.querySelector('vc-participant-list')!.setAttribute('lang', 'ru'),
+      );
+      const ru = await waitUntil(
+        () => rowsOf(a.page),
+        (r) => r[0]?.role === 'Организатор',
+        'the list in Russian',
+      );
+      expect(ru[1]!.buttons.find((b) => b.part === 'kick-button')?.label).toBe(
+        'Удалить из комнаты: Ivan Guest',
+      );
+    }, 60_000);
   },
 );

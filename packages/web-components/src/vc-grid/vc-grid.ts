@@ -206,7 +206,7 @@ export class VcGrid extends VcElement {
         }
         <span part="tile-name">${name}</span>
         ${p.isSpeaking ? html`<span class="visually-hidden">${t.gridSpeaking}</span>` : nothing}
-        ${this.#renderQuality(p.connectionQuality)}
+        ${this.#media.value === 'unavailable' ? nothing : this.#renderQuality(p.connectionQuality)}
       </figcaption>
     </figure>`;
   }
