@@ -5,7 +5,12 @@ import { baseConfig } from '../../tsup.config';
 // registration module; `splitting` shares the element classes between them in ESM.
 export default defineConfig({
   ...baseConfig,
-  entry: { index: 'src/index.ts', 'vc-chat': 'src/vc-chat/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'vc-chat': 'src/vc-chat/index.ts',
+    'vc-grid': 'src/vc-grid/index.ts',
+    'vc-participant-list': 'src/vc-participant-list/index.ts',
+  },
   target: 'es2022',
   platform: 'browser',
   splitting: true,
