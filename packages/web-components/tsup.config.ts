@@ -8,6 +8,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'vc-chat': 'src/vc-chat/index.ts',
+    'vc-grid': 'src/vc-grid/index.ts',
+    'vc-participant-list': 'src/vc-participant-list/index.ts',
     'vc-waiting-room': 'src/vc-waiting-room/index.ts',
   },
   target: 'es2022',
