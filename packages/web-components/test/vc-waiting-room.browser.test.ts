@@ -3,20 +3,26 @@
 // who knock, live; each guest's page (an invite redeemed by the element) says they wait, then
 // the host admits one (vc-admitted on both sides, the guest's element hides), rejects another
 // with a reason (the guest reads it), admits several at once; a name made of HTML stays text;
-// Russian strings; axe-core finds no serious violation on either side, light or dark.
+// Russian strings; axe-core finds no serious violation on either side, light or dark. Then inside
+// a provider of the Conference (test/support/provider-page.ts, what <vc-room> does): no connection
+// of its own, the guest waits in the provided one and is admitted from the host's.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from '../../client-sdk/test/support/sdk-browser';
 import type { App } from '../../server/src/http/types';
 import { createRoomAs, type QuickUser, quickUser, testServer } from '../../server/test/support/app';
 import {
   chromiumBinary,
+  launchBrowser,
   openTestPage,
   type TestBrowser,
   waitUntil,
 } from '../../server/test/support/browser';
 import { expectNoSeriousA11yViolations } from './support/axe';
 import { launchElementsBrowser } from './support/page';
+import type { ProvidedArgs, ProviderApi } from './support/provider-page';
 
 type Page = Awaited<ReturnType<typeof openTestPage>>['page'];
 
@@ -441,3 +447,88 @@ describe.skipIf(!chromium)('<vc-waiting-room> in Chromium against a real server'
     await guest.close();
   });
 });
+
+describe.skipIf(!chromium)(
+  '<vc-waiting-room> inside a provider of the Conference (as in <vc-room>)',
+  () => {
+    let browser: TestBrowser;
+    let app: App;
+    let http: string;
+    const closers: (() => Promise<void>)[] = [];
+
+    beforeAll(async () => {
+      const code = await bundleForBrowser({
+        entryPoints: [fileURLToPath(new URL('./support/provider-page.ts', import.meta.url))],
+      });
+      browser = await launchBrowser(chromium!, {
+        entry: '/provider.js',
+        title: 'videoconf waiting room in a provider',
+        files: { '/provider.js': { code } },
+      });
+      // No LiveKit: the provided conferences join with media, which is then `unavailable`.
+      app = testServer({ cors: { origins: [new URL(browser.pageUrl).origin] } });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      http = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    }, 60_000);
+    afterAll(async () => {
+      for (const close of closers.splice(0)) await close();
+      await browser?.close();
+      await app?.close();
+    });
+
+    /** A page whose provider joined `roomId` as `user`, with a `<vc-waiting-room>` inside. */
+    const provided = async (user: QuickUser, roomId: string) => {
+      const { page, context } = await openTestPage(browser, 'providerTest');
+      closers.push(() => context.close());
+      const args: ProvidedArgs = {
+        server: http,
+        token: tokenOf(user),
+        roomId,
+        elements: [{ tag: 'vc-waiting-room', style: 'display:block;width:520px' }],
+      };
+      const state = await page.evaluate(
+        (a) => (globalThis as unknown as { providerTest: ProviderApi }).providerTest.join(a),
+        args,
+      );
+      const conferenceState = () =>
+        page.evaluate(() =>
+          (globalThis as unknown as { providerTest: ProviderApi }).providerTest.state(),
+        );
+      return { page, state, conferenceState };
+    };
+
+    it('uses the provided Conference: the guest waits in it, the host admits from it', async () => {
+      const hana = await quickUser(app, { displayName: 'Hana Host' });
+      const pavel = await quickUser(app, { displayName: 'Pavel Provided' });
+      const room = (await createRoomAs(app, hana, { title: 'Provided', waitingRoomEnabled: true }))
+        .id;
+      const host = await provided(hana, room);
+      expect(host.state).toBe('connected');
+      await host.page.locator('vc-waiting-room [part="empty"]').waitFor({ timeout: 15_000 });
+
+      const guest = await provided(pavel, room);
+      expect(guest.state).toBe('waiting');
+      await expect
+        .poll(() => guest.page.locator('vc-waiting-room [part="status"]').textContent(), {
+          timeout: 15_000,
+        })
+        .toBe('Waiting for the host to let you in');
+      // No second connection of its own: one pending entry for Pavel, the provider's.
+      const pending = await app.inject({
+        method: 'GET',
+        url: `/api/v1/rooms/${room}/waiting-room`,
+        headers: hana.auth,
+      });
+      expect(
+        (pending.json() as { items: { displayName: string }[] }).items.map((e) => e.displayName),
+      ).toEqual(['Pavel Provided']);
+
+      await host.page.getByRole('button', { name: 'Admit Pavel Provided' }).click();
+      await expect.poll(() => guest.conferenceState(), { timeout: 15_000 }).toBe('connected');
+      await expect
+        .poll(() => guest.page.locator('vc-waiting-room').getAttribute('hidden'))
+        .toBe('');
+      await host.page.locator('vc-waiting-room [part="empty"]').waitFor({ timeout: 15_000 });
+    });
+  },
+);
