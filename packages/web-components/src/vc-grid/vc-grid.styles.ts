@@ -68,7 +68,7 @@ export const gridStyles = css`
     aspect-ratio: 1;
     border-radius: 50%;
     background: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
     font-size: clamp(16px, 4vw, 32px);
     font-weight: 600;
     user-select: none;
@@ -172,7 +172,7 @@ export const gridStyles = css`
     align-self: center;
     background: var(--_accent);
     border-color: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
     font-weight: 600;
   }
   [part='page-indicator'],
