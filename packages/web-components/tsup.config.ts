@@ -10,7 +10,12 @@ export default defineConfig([
   // spares the embed script, which the second build writes into the same folder.
   {
     ...baseConfig,
-    entry: { index: 'src/index.ts', 'vc-chat': 'src/vc-chat/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      'vc-chat': 'src/vc-chat/index.ts',
+      'vc-grid': 'src/vc-grid/index.ts',
+      'vc-participant-list': 'src/vc-participant-list/index.ts',
+    },
     target: 'es2022',
     platform: 'browser',
     splitting: true,
