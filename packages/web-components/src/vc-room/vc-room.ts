@@ -101,15 +101,15 @@ type Panel = 'chat' | 'participants' | null;
  * @csspart ended-title - its heading (focused when it shows)
  * @csspart back-button - back to the pre-join screen (after leaving or an error)
  *
- * @cssproperty --vc-font-family
+ * @cssproperty --vc-font-family - the font
  * @cssproperty --vc-color-bg - the element's background
  * @cssproperty --vc-color-surface - the preview, panels, buttons
- * @cssproperty --vc-color-text
+ * @cssproperty --vc-color-text - the text
  * @cssproperty --vc-color-muted - secondary text
  * @cssproperty --vc-color-accent - Join, pressed toggles, the level meter, focus rings
  * @cssproperty --vc-color-danger - Leave, End, errors
- * @cssproperty --vc-radius
- * @cssproperty --vc-gap
+ * @cssproperty --vc-radius - corners of the preview, panels, fields and buttons
+ * @cssproperty --vc-gap - spacing
  * @cssproperty --vc-tile-aspect-ratio - the preview's and the tiles' aspect ratio
  */
 export class VcRoom extends VcElement {
@@ -127,7 +127,10 @@ export class VcRoom extends VcElement {
     preview: { state: true },
   };
 
-  /** Where the meeting is (reflected): `prejoin`, then the `Conference`'s states. */
+  /**
+   * Where the meeting is (reflected; read it, do not set it): `prejoin`, `joining`, `waiting`,
+   * `connected`, `reconnecting`, `left`, `kicked`, `ended`, `rejected` or `error`.
+   */
   declare state: VcRoomState;
   declare protected panel: Panel;
   declare protected nameDraft: string;
