@@ -60,7 +60,7 @@ describe('StoreController', () => {
 });
 
 describe('bundle', () => {
-  it.each(['vc-chat', 'vc-waiting-room'])(
+  it.each(['vc-chat', 'vc-waiting-room', 'vc-room'])(
     'keeps TypeBox and livekit-client out of the %s bundle',
     async (element) => {
       const result = await build({

@@ -235,6 +235,8 @@ export const roomStyles = css`
   .stage {
     flex: 1;
     min-width: 0;
+    min-height: 0;
+    overflow: hidden;
     display: flex;
     border-radius: var(--_radius);
     background: color-mix(in srgb, var(--_surface) 60%, var(--_bg));
@@ -242,6 +244,7 @@ export const roomStyles = css`
   .stage > vc-grid {
     flex: 1;
     min-width: 0;
+    min-height: 0;
   }
   [part='panel'] {
     flex: 0 0 320px;

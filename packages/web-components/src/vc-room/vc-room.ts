@@ -78,7 +78,9 @@ type Panel = 'chat' | 'participants' | null;
  * @csspart cancel-button - leaves the lobby
  * @csspart grid - forwarded from `<vc-grid>`
  * @csspart tile - forwarded from `<vc-grid>`
- * @csspart tile-name - forwarded from `<vc-grid>`
+ * @csspart tile-name - forwarded from `<vc-grid>` (also its `screen`, `video`, `avatar`,
+ *   `mic-off`, `quality`, `pagination`, `prev-button`, `next-button`, `page-indicator`,
+ *   `sound-button`)
  * @csspart controls - the control bar (`role="toolbar"`)
  * @csspart mic-button - microphone on/off (`aria-pressed`)
  * @csspart camera-button - camera on/off (`aria-pressed`)
@@ -190,6 +192,16 @@ export class VcRoom extends VcElement {
 
   protected override get joinsOnConnect(): boolean {
     return false;
+  }
+
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    // `<vc-waiting-room>` inside announces the person's own lobby events too: the room announces
+    // them itself (from its conference), once, so theirs stop at its shadow root.
+    for (const name of ['vc-waiting', 'vc-admitted', 'vc-rejected'] as const) {
+      root.addEventListener(name, (event) => event.stopPropagation());
+    }
+    return root;
   }
 
   /** `display-name` only fills the name field: changing it does not reconnect. */
@@ -735,10 +747,25 @@ export class VcRoom extends VcElement {
     const panel = this.panel;
     return html`<div class="room">
       ${reconnecting ? html`<div part="banner" role="status">${t.roomReconnecting}</div>` : nothing}
-      ${notice ? html`<p part="status" id="media-notice" role="status">${notice}</p>` : nothing}
+      ${
+        notice
+          ? html`<p
+            part="status"
+            id="media-notice"
+            class=${this.#media.value === 'unavailable' ? 'visually-hidden' : ''}
+          >
+            ${notice}
+          </p>`
+          : nothing
+      }
       <div class="main">
         <div class="stage">
-          <vc-grid exportparts="grid,tile,tile-name"></vc-grid>
+          <vc-grid
+            exportparts="grid,tile,tile-name,screen,video,avatar,mic-off,quality,pagination,prev-button,next-button,page-indicator,sound-button"
+            lang=${this.lang ?? nothing}
+            theme=${this.theme ?? nothing}
+            .strings=${this.strings}
+          ></vc-grid>
         </div>
         <aside
           part="panel"
