@@ -609,8 +609,13 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
           .locator('vc-room [part="message-content"]', { hasText: 'before the restart' })
           .waitFor({ timeout: 10_000 });
 
+        // A server process that stops drops its connections: the old instance's HTTP
+        // keep-alive connections from the page are cut too (else its close may wait for them).
+        const old = server.app.server;
+        const cut = setInterval(() => old.closeAllConnections(), 100);
         await within(
           server.restart(async () => {
+            clearInterval(cut);
             await untilState(page, 'reconnecting', 20_000);
             const banner = page.locator('vc-room [part="banner"]');
             expect(await banner.getAttribute('role')).toBe('status');
@@ -619,7 +624,7 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
           }),
           40_000,
           'the restart of the server',
-        );
+        ).finally(() => clearInterval(cut));
         await untilState(page, 'connected', 20_000);
         expect(await page.locator('vc-room [part="banner"]').count()).toBe(0);
         // The chat kept its messages and still sends.

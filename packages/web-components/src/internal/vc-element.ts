@@ -251,7 +251,8 @@ export abstract class VcElement extends LitElement {
         await client.invites.redeem(this.invite, { displayName: displayName ?? '' });
         this.#redeemed = true;
       }
-      if (generation !== this.#generation) return;
+      // Left (or dropped) while the invite was being redeemed: nothing to join any more.
+      if (generation !== this.#generation || conference.state.get() !== 'idle') return;
       await conference.join();
       if (generation !== this.#generation) return;
       if (conference.state.get() === 'error' && conference.error) {
