@@ -5,7 +5,7 @@ const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 export interface RunningCli {
   child: ChildProcess;
-  /** The base URL it printed (`"address":"http://…"`). */
+  /** The base URL it printed (`"address":"http://…"` in JSON, or its banner's first line). */
   url: string;
   /** Everything it printed so far. */
   output: () => string;
@@ -39,7 +39,9 @@ export async function serveCli(
     const timer = setTimeout(() => reject(new Error(`no address within 20 s:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
+      const match =
+        /"address":"(http:\/\/[^"]+)"/.exec(output) ??
+        /videoconf is ready at (http:\/\/\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
