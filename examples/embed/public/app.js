@@ -178,8 +178,11 @@ function show(id) {
 const setStatus = (text) => {
   byId('status').textContent = text;
 };
-const notify = (text) => {
-  byId('notice').textContent = text;
+/** Feedback on the person's own actions; `error` shows it as a failure. */
+const notify = (text, error = false) => {
+  const notice = byId('notice');
+  notice.textContent = text;
+  notice.classList.toggle('error', error);
 };
 
 /** Runs a form's action with its button disabled; a failure shows in the notice line. */
@@ -189,7 +192,7 @@ function onSubmit(form, action) {
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     action(new FormData(form))
-      .catch((error) => notify(describe(error)))
+      .catch((error) => notify(describe(error), true))
       .finally(() => {
         button.disabled = false;
       });
@@ -278,7 +281,7 @@ function refresh() {
       // Spent, revoked or expired: this session is over.
       if (error instanceof ApiError && error.status === 401) {
         saveSession(null);
-        notify(t('sessionOver'));
+        notify(t('sessionOver'), true);
         show('auth-view');
       }
       throw error;
@@ -433,7 +436,7 @@ byId('invite-button').addEventListener('click', () => {
     input.select();
     notify(copied ? t('copied') : t('copyYourself'));
   })()
-    .catch((error) => notify(describe(error)))
+    .catch((error) => notify(describe(error), true))
     .finally(() => {
       button.disabled = false;
     });
@@ -534,7 +537,7 @@ function listen(room, roomId, signedIn) {
   });
   room.addEventListener('vc-error', (event) => {
     if (event.detail?.code === 'MEDIA_UNAVAILABLE') mediaNote.hidden = false;
-    else if (event.detail?.message) notify(event.detail.message);
+    else if (event.detail?.message) notify(event.detail.message, true);
   });
   const finished = (key) => () => {
     setStatus(t(key));
@@ -549,7 +552,7 @@ byId('back-button').addEventListener('click', () => {
   unmountMeeting();
   setStatus('');
   history.replaceState(null, '', '/');
-  void showRooms().catch((error) => notify(describe(error)));
+  void showRooms().catch((error) => notify(describe(error), true));
 });
 
 // --- language ---
@@ -574,7 +577,7 @@ if (invite && linkRoom) {
   setStatus(t('guestWelcome'));
   mount({ room: linkRoom, invite });
 } else if (session) {
-  afterSignIn().catch((error) => notify(describe(error)));
+  afterSignIn().catch((error) => notify(describe(error), true));
 } else {
   show('auth-view');
 }

@@ -9,6 +9,8 @@ export interface RunningCli {
   url: string;
   /** Everything it printed so far. */
   output: () => string;
+  /** What it printed on stdout alone. */
+  stdout: () => string;
 }
 
 /**
@@ -35,6 +37,10 @@ export async function serveCli(
     },
   );
   let output = '';
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no address within 20 s:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
@@ -51,5 +57,5 @@ export async function serveCli(
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
   });
-  return { child, url, output: () => output };
+  return { child, url, output: () => output, stdout: () => stdout };
 }
