@@ -1,0 +1,144 @@
+// examples/node-app as its README runs it (`node server.js`, here from the sources of
+// @videoconf/server): a user signs in with the app's login form, and the app's cookie session is
+// all videoconf under /meet needs: rooms are created and listed with it, and the meeting page
+// carries <vc-room> for it. Guests of an invite link get videoconf's own token.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const dir = fileURLToPath(new URL('..', import.meta.url));
+let child: ChildProcess;
+let base: string;
+let output = '';
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'server.js'], {
+    cwd: dir,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LIVEKIT_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /node-app example\) at (http:\/\/\S+)\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+}, 40_000);
+
+afterAll(async () => {
+  if (!child || child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+});
+
+/** Signs in through the app's form: the `sid` cookie it sets. */
+async function signIn(email: string, password: string): Promise<Response> {
+  return fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password, next: '/' }),
+    redirect: 'manual',
+  });
+}
+
+const json = (cookie: string | null, body: unknown) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(cookie && { cookie }) },
+  body: JSON.stringify(body),
+});
+
+describe('examples/node-app', () => {
+  it('sends a visitor without a session to the login form, and refuses a wrong password', async () => {
+    const home = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(home.status).toBe(302);
+    expect(home.headers.get('location')).toBe('/login');
+    const form = await (await fetch(`${base}/login`)).text();
+    expect(form).toContain('<form method="post" action="/login"');
+    const wrong = await signIn('alice@example.com', 'not-her-password');
+    expect(wrong.headers.get('location')).toBe('/login?failed');
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    // videoconf under /meet without the app's session: 401.
+    expect((await fetch(`${base}/meet/api/v1/users/me`)).status).toBe(401);
+  });
+
+  it("creates a room under /meet with the app's cookie session, and serves its meeting page", async () => {
+    const login = await signIn('alice@example.com', 'alice-password');
+    expect(login.status).toBe(302);
+    expect(login.headers.get('location')).toBe('/');
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toMatch(/^sid=/);
+
+    const me = await (await fetch(`${base}/meet/api/v1/users/me`, { headers: { cookie } })).json();
+    expect(me).toMatchObject({ email: 'alice@example.com', displayName: 'Alice Adams' });
+
+    const created = await fetch(
+      `${base}/meet/api/v1/rooms`,
+      json(cookie, { title: 'Cookie standup', waitingRoomEnabled: true }),
+    );
+    expect(created.status).toBe(201);
+    const room = await created.json();
+    expect(room).toMatchObject({ title: 'Cookie standup', hostUserId: me.id });
+    const list = await (await fetch(`${base}/meet/api/v1/rooms`, { headers: { cookie } })).json();
+    expect(list.items.map((item: { id: string }) => item.id)).toEqual([room.id]);
+
+    const home = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+    expect(home).toContain('Hello, Alice Adams');
+    const meeting = await fetch(`${base}/room/${room.id}`, { headers: { cookie } });
+    expect(meeting.status).toBe(200);
+    const html = await meeting.text();
+    expect(html).toContain(
+      `<vc-room server="${base}/meet" room="${room.id}" display-name="Alice Adams"></vc-room>`,
+    );
+    expect(html).toContain('<script type="module" src="/meet/embed/videoconf.js"></script>');
+    expect((await fetch(`${base}/public/client.js`)).headers.get('content-type')).toMatch(
+      /javascript/,
+    );
+
+    // An invite link: the guest's page carries the invite, and the invite makes a guest of
+    // videoconf (its own token), with no account of the app.
+    const invite = await (
+      await fetch(`${base}/meet/api/v1/rooms/${room.id}/invite`, json(cookie, {}))
+    ).json();
+    const guestPage = await (await fetch(`${base}/room/${room.id}?invite=${invite.token}`)).text();
+    expect(guestPage).toContain(`room="${room.id}" invite="${invite.token}"`);
+    const guest = await (
+      await fetch(
+        `${base}/meet/api/v1/invites/${invite.token}/redeem`,
+        json(null, { displayName: 'Gus Guest' }),
+      )
+    ).json();
+    const knock = await fetch(`${base}/meet/api/v1/rooms/${room.id}/join`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${guest.accessToken}` },
+    });
+    expect(knock.status).toBe(202);
+
+    // Signing out ends the session for videoconf too.
+    await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect((await fetch(`${base}/meet/api/v1/users/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('never redirects off the app after login', async () => {
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        email: 'bob@example.com',
+        password: 'bob-password',
+        next: '//evil.example',
+      }),
+      redirect: 'manual',
+    });
+    expect(login.headers.get('location')).toBe('/');
+  });
+});
