@@ -80,7 +80,7 @@ export async function buildApp({ logger = true, env = process.env } = {}) {
   const script = embedScript();
   if (!script) {
     app.log.warn(
-      `@videoconf/web-components/videoconf.js is not built: ${PREFIX}/embed/videoconf.js answers 404 ` +
+      `@videoconf/web-components/videoconf.js cannot be resolved (not built?): ${PREFIX}/embed/videoconf.js answers 404 ` +
         '(pnpm --filter @videoconf/web-components run build)',
     );
   }
