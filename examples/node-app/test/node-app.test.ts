@@ -5,7 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, chromiumBinary } from '../../../packages/server/test/support/browser';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
 let child: ChildProcess;
@@ -140,5 +142,38 @@ describe('examples/node-app', () => {
       redirect: 'manual',
     });
     expect(login.headers.get('location')).toBe('/');
+  });
+});
+
+const executablePath = chromiumBinary();
+
+describe.skipIf(!executablePath)('examples/node-app in Chromium', () => {
+  it('signs in with the form, creates a meeting from the page, and lands on <vc-room>', async () => {
+    const browser = await chromium.launch({ executablePath: executablePath!, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${base}/`);
+      await page.getByLabel('Email').fill('bob@example.com');
+      await page.getByLabel('Password').fill('bob-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Hello, Bob Brown' }).waitFor();
+      await page.getByLabel('Title').fill('Browser meeting');
+      await page.getByRole('button', { name: 'Create and open' }).click();
+      await page.waitForURL(/\/room\/[0-9a-f-]{36}$/);
+      const room = page.locator('vc-room');
+      expect(await room.getAttribute('server')).toBe(`${base}/meet`);
+      expect(await room.getAttribute('display-name')).toBe('Bob Brown');
+      await page.getByRole('button', { name: 'Copy invite link' }).click();
+      await expect
+        .poll(() => page.getByLabel('Invite link').inputValue())
+        .toMatch(new RegExp(`^${base}/room/[0-9a-f-]{36}\\?invite=`));
+      await page.goto(`${base}/`);
+      await page.getByRole('link', { name: 'Browser meeting' }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
