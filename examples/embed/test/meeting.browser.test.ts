@@ -108,6 +108,8 @@ describe.skipIf(process.platform === 'win32' || !executablePath)(
         'waiting room on',
       );
       const invite = await copyInvite(host.page);
+      // Copied, or to be copied from the field: either way news, not an error.
+      await expect(host.page.locator('#notice').getAttribute('class')).resolves.toBe('notice');
       const roomId = host.page.locator('#rooms-list li').first();
       const id = (await roomId.getAttribute('data-room-id'))!;
       expect(invite).toBe(
@@ -192,6 +194,9 @@ describe.skipIf(process.platform === 'win32' || !executablePath)(
       await expect
         .poll(() => visitor.page.locator('#notice').textContent())
         .toContain('INVALID_ROOM_PASSWORD');
+      await expect(visitor.page.locator('#notice').getAttribute('class')).resolves.toBe(
+        'notice error',
+      );
       await form.getByLabel('Room password').fill('secret-word');
       await form.getByRole('button', { name: 'Continue' }).click();
       await visitor.page.locator('vc-room').waitFor({ state: 'attached' });
