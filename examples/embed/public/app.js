@@ -65,12 +65,6 @@ const STRINGS = {
     statusActive: 'in progress',
     statusEnded: 'ended',
     statusCancelled: 'cancelled',
-    guestWelcome: 'You are invited to a meeting.',
-    inMeeting: 'In the meeting.',
-    waiting: 'Waiting for the host to let you in…',
-    left: 'You left the meeting.',
-    ended: 'The meeting has ended.',
-    kicked: 'A host removed you from the meeting.',
     sessionOver: 'Your session has ended: please sign in again.',
     roomNotFound: 'This room does not exist (any more).',
   },
@@ -121,12 +115,6 @@ const STRINGS = {
     statusActive: 'идёт',
     statusEnded: 'завершена',
     statusCancelled: 'отменена',
-    guestWelcome: 'Вас пригласили на встречу.',
-    inMeeting: 'Вы на встрече.',
-    waiting: 'Ждём, когда организатор вас впустит…',
-    left: 'Вы вышли со встречи.',
-    ended: 'Встреча завершена.',
-    kicked: 'Организатор удалил вас со встречи.',
     sessionOver: 'Сеанс закончился: войдите снова.',
     roomNotFound: 'Такой комнаты нет (или уже нет).',
   },
@@ -496,6 +484,8 @@ function unmountMeeting() {
 /** Puts a `<vc-room>` with these attributes (and `.getToken` for a signed-in user) on the page. */
 function mount(attributes, tokenSource) {
   unmountMeeting();
+  setStatus('');
+  notify('');
   const query = new URLSearchParams({ room: attributes.room });
   // An invite token does not stay in the address bar once the element holds it.
   history.replaceState(null, '', `/?${query}`);
@@ -516,13 +506,8 @@ function mount(attributes, tokenSource) {
 
 function listen(room, roomId, signedIn) {
   const mediaNote = byId('media-note');
-  room.addEventListener('vc-state-change', (event) => {
-    const state = event.detail?.state;
-    const text = { waiting: t('waiting'), connected: t('inMeeting') }[state];
-    if (text) setStatus(text);
-  });
+  // Where the meeting stands (pre-join, waiting, in the meeting, ended) is `<vc-room>`'s to say.
   room.addEventListener('vc-joined', () => {
-    setStatus(t('inMeeting'));
     // Is there video on this server? Only a participant may ask for a media token.
     if (!signedIn) return;
     api('POST', `/rooms/${encodeURIComponent(roomId)}/media/token`).then(
@@ -539,13 +524,13 @@ function listen(room, roomId, signedIn) {
     if (event.detail?.code === 'MEDIA_UNAVAILABLE') mediaNote.hidden = false;
     else if (event.detail?.message) notify(event.detail.message, true);
   });
-  const finished = (key) => () => {
-    setStatus(t(key));
+  // After the meeting: the way back to one's rooms (signed-in users).
+  const finished = () => {
     byId('after').hidden = !session;
   };
-  room.addEventListener('vc-left', finished('left'));
-  room.addEventListener('vc-ended', finished('ended'));
-  room.addEventListener('vc-kicked', finished('kicked'));
+  room.addEventListener('vc-left', finished);
+  room.addEventListener('vc-ended', finished);
+  room.addEventListener('vc-kicked', finished);
 }
 
 byId('back-button').addEventListener('click', () => {
@@ -574,7 +559,6 @@ if (invite && linkRoom) {
   sessionStorage.setItem(INVITE_KEY, JSON.stringify({ room: linkRoom, invite }));
   // An invite link: a guest. `<vc-room>` asks the name in its pre-join, redeems the invite
   // (which also spares the room's password) and knocks when the room has a waiting room.
-  setStatus(t('guestWelcome'));
   mount({ room: linkRoom, invite });
 } else if (session) {
   afterSignIn().catch((error) => notify(describe(error), true));
