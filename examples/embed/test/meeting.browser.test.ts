@@ -123,8 +123,23 @@ describe.skipIf(process.platform === 'win32' || !executablePath)(
       expect(redeemed.room.id).toBe(id);
       await shot(host.page, 'rooms-light');
 
-      // The session survives a reload (sessionStorage); "your rooms" lists the room to re-enter.
+      // The session survives a reload (sessionStorage), and an access token about to expire is
+      // traded for new tokens before use; "your rooms" lists the room to re-enter.
+      const readSession = () =>
+        host.page.evaluate(() => JSON.parse(sessionStorage.getItem('videoconf.session') ?? 'null'));
+      const before = await readSession();
+      await host.page.evaluate(() => {
+        const stored = JSON.parse(sessionStorage.getItem('videoconf.session')!);
+        sessionStorage.setItem(
+          'videoconf.session',
+          JSON.stringify({ ...stored, expiresAt: Date.now() }),
+        );
+      });
       await host.page.reload();
+      await host.page.getByRole('button', { name: 'Open Embed standup' }).waitFor();
+      const after = await readSession();
+      expect(after.refreshToken).not.toBe(before.refreshToken);
+      expect(after.expiresAt).toBeGreaterThan(Date.now() + 60_000);
       await host.page.getByRole('button', { name: 'Open Embed standup' }).click();
       await host.page.getByRole('button', { name: 'Enter the room' }).click();
       await host.page.locator('vc-room').waitFor({ state: 'attached' });
