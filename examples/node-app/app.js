@@ -1,14 +1,17 @@
 // An existing Fastify app with its own users, login form and cookie sessions, which adds
 // meetings by mounting videoconf's `conferencePlugin` under /meet. `customAuth` maps the app's
-// session to videoconf's principal: the browser's cookie is the credential for the API under
-// /meet/api/v1 and for the WebSocket under /meet/ws, so `<vc-room>` needs no token. Guests
-// with an invite link get videoconf's own guest token instead (the element redeems the invite).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// identity to videoconf's principal, from either of two credentials of the app:
+// - its session cookie: the app's own pages call the API under /meet/api/v1 with it;
+// - a short-lived bearer token the app signs for a signed-in user (`POST /meet-token`):
+//   `<vc-room>` takes it through `.getToken`, for the API and for the WebSocket's auth frame.
+// Guests with an invite link get videoconf's own guest token instead (the element redeems the
+// invite); `customAuth` answers null for them, and videoconf checks its own token.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import { conferencePlugin, customAuth } from '@videoconf/server';
+import { ConferenceError, conferencePlugin, customAuth } from '@videoconf/server';
 import Fastify from 'fastify';
 
 /** Where videoconf lives in this app. */
@@ -20,6 +23,9 @@ const USERS = [
   { id: 'u-bob', email: 'bob@example.com', name: 'Bob Brown', password: 'bob-password' },
 ];
 const digest = (text) => createHash('sha256').update(text).digest();
+
+/** Lifetime of the app's meeting tokens: `<vc-room>` asks for a new one when it needs it. */
+const TOKEN_SECONDS = 600;
 
 /** The web components' embed script, when `@videoconf/web-components` is built and installed. */
 function embedScript() {
@@ -77,6 +83,30 @@ export async function buildApp({ logger = true, env = process.env } = {}) {
     return valid ? (sessions.get(value) ?? null) : null;
   };
 
+  // The app's meeting tokens: `acme.<payload>.<HMAC-SHA256>`, payload `{sub, exp}`.
+  const tokenKey = env.APP_TOKEN_SECRET || randomBytes(32).toString('hex');
+  const sign = (payload) => createHmac('sha256', tokenKey).update(payload).digest('base64url');
+  const issueToken = (user) => {
+    const exp = Math.floor(Date.now() / 1000) + TOKEN_SECONDS;
+    const payload = Buffer.from(JSON.stringify({ sub: user.id, exp })).toString('base64url');
+    return `acme.${payload}.${sign(payload)}`;
+  };
+  /** The user of an app token; throws when it is forged (401 INVALID_TOKEN) or expired. */
+  const userOfToken = (token) => {
+    const [, payload = '', signature = ''] = token.split('.');
+    const expected = Buffer.from(sign(payload));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new Error('forged app token');
+    }
+    const { sub, exp } = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    // TOKEN_EXPIRED tells the client to ask `.getToken` for a fresh one.
+    if (exp <= Date.now() / 1000) throw new ConferenceError('TOKEN_EXPIRED');
+    const user = USERS.find((u) => u.id === sub);
+    if (!user) throw new Error('unknown user');
+    return user;
+  };
+
   const script = embedScript();
   if (!script) {
     app.log.warn(
@@ -99,12 +129,21 @@ export async function buildApp({ logger = true, env = process.env } = {}) {
     auth: customAuth({
       name: 'acme-session',
       authenticate(request) {
-        const user = userOf(request);
-        // No session of ours: videoconf then tries its own bearer tokens (guests).
+        const bearer = /^Bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+        // Our token, else our cookie; neither: videoconf then checks its own tokens (guests).
+        const user = bearer?.startsWith('acme.') ? userOfToken(bearer) : userOf(request);
         if (!user) return null;
         return { id: user.id, email: user.email, displayName: user.name };
       },
     }),
+  });
+
+  // A meeting token for the signed-in user (`<vc-room>`'s `.getToken`). POST: never cached, and
+  // with the SameSite=Lax cookie, never sent by another site's page.
+  app.post('/meet-token', (request, reply) => {
+    const user = userOf(request);
+    if (!user) return reply.code(401).send({ error: 'not signed in' });
+    return reply.header('cache-control', 'no-store').send({ token: issueToken(user) });
   });
 
   // --- the app's own pages ---
@@ -169,8 +208,9 @@ export async function buildApp({ logger = true, env = process.env } = {}) {
     );
   });
 
-  // The meeting: <vc-room> from videoconf's embed script. Signed in: the cookie is enough.
-  // With `?invite=`: a guest, whom the element asks for a name.
+  // The meeting: <vc-room> from videoconf's embed script. Signed in: client.js gives it
+  // `.getToken` (the app's meeting tokens). With `?invite=`: a guest, whom the element asks for
+  // a name.
   app.get('/room/:id', (request, reply) => {
     const user = userOf(request);
     const invite = request.query.invite;
@@ -188,8 +228,8 @@ export async function buildApp({ logger = true, env = process.env } = {}) {
         `      <h1 class="visually-hidden">Meeting</h1>
       ${user ? '<p><button id="invite-button" type="button">Copy invite link</button> <input id="invite-link" aria-label="Invite link" readonly hidden /></p>' : ''}
       <vc-room ${attributes}></vc-room>
-      <script type="module" src="${PREFIX}/embed/videoconf.js"></script>
-      <script type="module" src="/public/client.js"></script>`,
+      <script type="module" src="/public/client.js"></script>
+      <script type="module" src="${PREFIX}/embed/videoconf.js"></script>`,
       ),
     );
   });

@@ -1,4 +1,5 @@
-// The app's pages talk to videoconf under /meet with the browser's cookie: no token anywhere.
+// The app's pages call videoconf under /meet with the browser's cookie; `<vc-room>` gets the
+// app's meeting tokens through `.getToken` (set here, before the element is defined).
 const API = '/meet/api/v1';
 const el = (tag, text) => {
   const node = document.createElement(tag);
@@ -52,9 +53,15 @@ if (form) {
     .catch(fail);
 }
 
-// The meeting page: an invite link for guests (they need no account of this app).
+// The meeting page, signed in: the app's meeting tokens, and an invite link for guests (who
+// need no account of this app).
 const inviteButton = document.getElementById('invite-button');
 if (inviteButton) {
+  document.querySelector('vc-room').getToken = async () => {
+    const answer = await fetch('/meet-token', { method: 'POST' });
+    if (!answer.ok) throw new Error('Signed out: sign in again');
+    return (await answer.json()).token;
+  };
   const roomId = document.querySelector('vc-room').getAttribute('room');
   inviteButton.addEventListener('click', () => {
     api('POST', `/rooms/${encodeURIComponent(roomId)}/invite`, {})

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { CHROMIUM_ARGS, chromiumBinary } from '../../../packages/server/test/support/browser';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
@@ -125,6 +126,34 @@ describe('examples/node-app', () => {
     });
     expect(knock.status).toBe(202);
 
+    // The app's meeting token (what <vc-room>'s `.getToken` fetches) is a credential of its own,
+    // for the API and for the WebSocket, which carry no cookie then.
+    const issued = await fetch(`${base}/meet-token`, { method: 'POST', headers: { cookie } });
+    expect(issued.headers.get('cache-control')).toBe('no-store');
+    const { token } = await issued.json();
+    expect(token).toMatch(/^acme\./);
+    const bearer = { authorization: `Bearer ${token}` };
+    expect(
+      (await (await fetch(`${base}/meet/api/v1/users/me`, { headers: bearer })).json()).id,
+    ).toBe(me.id);
+    const forged = `${token.slice(0, -2)}xx`;
+    const refused = await fetch(`${base}/meet/api/v1/users/me`, {
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).code).toBe('INVALID_TOKEN');
+    expect((await fetch(`${base}/meet-token`, { method: 'POST' })).status).toBe(401);
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/meet/ws/rooms/${room.id}`);
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ type: 'auth', token }));
+    // Alice hosts the room without having joined: the gateway knows who she is (not 4401).
+    const answer = await Promise.race([
+      once(socket, 'message').then(([data]) => String(data)),
+      once(socket, 'close').then(([code]) => `close ${code}`),
+    ]);
+    expect(answer).not.toBe('close 4401');
+    socket.close();
+
     // Signing out ends the session for videoconf too.
     await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
     expect((await fetch(`${base}/meet/api/v1/users/me`, { headers: { cookie } })).status).toBe(401);
@@ -165,6 +194,12 @@ describe.skipIf(!executablePath)('examples/node-app in Chromium', () => {
       const room = page.locator('vc-room');
       expect(await room.getAttribute('server')).toBe(`${base}/meet`);
       expect(await room.getAttribute('display-name')).toBe('Bob Brown');
+      // `.getToken` gives the app's meeting token.
+      expect(
+        await room.evaluate((element) =>
+          (element as HTMLElement & { getToken: () => Promise<string> }).getToken(),
+        ),
+      ).toMatch(/^acme\./);
       await page.getByRole('button', { name: 'Copy invite link' }).click();
       await expect
         .poll(() => page.getByLabel('Invite link').inputValue())
