@@ -1,4 +1,5 @@
-// `pnpm size`: the bundle-size budget of @videoconf/client-sdk (docs/client-sdk.md, "Bundle size").
+// `pnpm size`: the bundle-size budgets of @videoconf/client-sdk (docs/client-sdk.md, "Bundle size")
+// and of the embed script of @videoconf/web-components (docs/embed.md).
 // Bundles the BUILT package (packages/client-sdk/dist, resolved through its package.json exports
 // as a user's bundler resolves it) for the browser with esbuild, minified, ESM, code splitting on
 // (as Vite and Rollup split a dynamic `import()` into a chunk of its own), gzips every chunk and
@@ -8,15 +9,20 @@
 //      15 kB gzipped, with no module of livekit-client or of a runtime schema library (TypeBox).
 //   2. The whole SDK (`export *`, every chunk, livekit-client included) at most livekit-client
 //      alone (`export *`, measured the same way in the same run) plus 25 kB gzipped.
-// Exits 1 when a budget is exceeded. kB = 1000 bytes; gzip level 9. Needs `pnpm build` first.
+//   3. The web components' embed script, packages/web-components/dist/videoconf.js as built (one
+//      self-contained module: Lit, the SDK and livekit-client inside; docs/embed.md), at most
+//      234 kB gzipped. Its brotli size (what the server sends to most browsers) and livekit-client's
+//      own gzipped size (case 2) are printed for context.
+// Exits 1 when a budget is exceeded. kB = 1000 bytes; gzip level 9, brotli quality 9 (as the
+// server compresses it). Needs `pnpm build` first.
 //
 //   node scripts/size.mjs [--json]
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const { values: args } = parseArgs({ options: { json: { type: 'boolean' } } });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,7 +35,12 @@ export const BUDGET = {
   restRealtime: 15_000,
   /** Case 2: the whole SDK may add this much to livekit-client alone. */
   overLivekit: 25_000,
+  /** Case 3: the embed script of @videoconf/web-components, gzipped. */
+  embedScript: 234_000,
 };
+
+/** The embed script as `pnpm build` writes it. */
+const EMBED_SCRIPT = join(root, 'packages/web-components/dist/videoconf.js');
 
 /** The names case 1 imports: the REST client, the realtime connection and the error. */
 export const REST_REALTIME_IMPORTS = [
@@ -103,8 +114,10 @@ async function bundle(contents) {
 
 async function main() {
   const dist = join(sdkDir, 'dist/index.js');
-  if (!existsSync(dist))
-    throw new Error(`${relative(root, dist)} is missing: run pnpm build first`);
+  for (const file of [dist, EMBED_SCRIPT]) {
+    if (!existsSync(file))
+      throw new Error(`${relative(root, file)} is missing: run pnpm build first`);
+  }
   const problems = [];
 
   const names = REST_REALTIME_IMPORTS.join(', ');
@@ -137,6 +150,22 @@ async function main() {
     );
   }
 
+  // Case 3.
+  const embedBytes = readFileSync(EMBED_SCRIPT);
+  const embed = {
+    file: relative(root, EMBED_SCRIPT),
+    bytes: embedBytes.length,
+    gzip: gzipSync(embedBytes, { level: 9 }).length,
+    brotli: brotliCompressSync(embedBytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 9 },
+    }).length,
+  };
+  if (embed.gzip > BUDGET.embedScript) {
+    problems.push(
+      `embed script: ${embed.file} is ${kB(embed.gzip)} gzipped, over the budget of ${kB(BUDGET.embedScript)}`,
+    );
+  }
+
   const report = {
     restRealtime: {
       import: `{ ${names} }`,
@@ -151,6 +180,11 @@ async function main() {
       budget: sdkLimit,
       overLivekit: sdk.totalGzip - livekit.totalGzip,
     },
+    embedScript: {
+      ...embed,
+      budget: BUDGET.embedScript,
+      livekitClientAlone: livekit.totalGzip,
+    },
     problems,
   };
   if (args.json) {
@@ -162,6 +196,9 @@ async function main() {
     );
     console.log(
       `${mark(sdk.totalGzip <= sdkLimit)} whole SDK        export *: ${kB(sdk.totalGzip)} gz in ${sdk.chunks.length} chunk(s), ${kB(sdk.initialGzip)} initial; livekit-client alone ${kB(livekit.totalGzip)}; budget ${kB(sdkLimit)} (+${kB(BUDGET.overLivekit)}), SDK adds ${kB(sdk.totalGzip - livekit.totalGzip)}`,
+    );
+    console.log(
+      `${mark(embed.gzip <= BUDGET.embedScript)} embed script     ${embed.file}: ${kB(embed.gzip)} gz (budget ${kB(BUDGET.embedScript)}), ${kB(embed.brotli)} br, ${kB(embed.bytes)} minified; livekit-client alone ${kB(livekit.totalGzip)} gz`,
     );
   }
   if (problems.length > 0) {

@@ -1,8 +1,10 @@
 // `pnpm start`: builds the server when its build is missing or older than its sources, then
 // runs `videoconf serve` in this process, so SIGINT and SIGTERM reach the server itself. The
 // meeting page examples/embed (plain files on the web components' embed script) is served at
-// `/`, and the example page examples/client-only (built with the client SDK it uses) at
-// /examples/client-only/, next to the API (`videoconf serve --static`). A lock
+// `/`, the example page examples/client-only (built with the client SDK it uses) at
+// /examples/client-only/, next to the API (`videoconf serve --static`), and the web components'
+// embed script at /embed/videoconf.js (built here too: `videoconf serve` finds
+// `@videoconf/web-components/videoconf.js` through the workspace root's devDependency). A lock
 // directory makes several starts at once (two instances on one checkout) build once: the
 // others wait, then find the build fresh.
 //
@@ -35,12 +37,14 @@ const outputs = [
   cli,
   join(root, 'packages/protocol/dist/index.js'),
   join(root, 'packages/client-sdk/dist/index.js'),
+  join(root, 'packages/web-components/dist/videoconf.js'),
   join(example, 'dist/main.js'),
 ];
 const sources = [
   join(root, 'packages/server/src'),
   join(root, 'packages/protocol/src'),
   join(root, 'packages/client-sdk/src'),
+  join(root, 'packages/web-components/src'),
   join(example, 'src'),
   join(example, 'public'),
   join(example, 'build.mjs'),
@@ -84,6 +88,8 @@ try {
         '@videoconf/server...',
         '--filter',
         '@videoconf/example-client-only...',
+        '--filter',
+        '@videoconf/web-components...',
         'run',
         'build',
       ],

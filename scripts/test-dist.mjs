@@ -2,7 +2,9 @@
 // installs the tarballs with npm into scratch apps outside the workspace, type-checks strict
 // consumers, then runs the black-box suite of test/dist against `pnpm start` and a consumer
 // app of its own (ESM and CJS), each on memory and on a fresh PostgreSQL database, and the client
-// SDK as installed (ESM and CJS, with `ws`) against each of them.
+// SDK as installed (ESM and CJS, with `ws`) against each of them. The web components as installed:
+// their types, CommonJS resolution, and in Chromium the embed script served by the installed
+// `videoconf serve` to a page of another origin (target `browser:embed`).
 //
 //   node scripts/test-dist.mjs [--only <substring of a target label>] [--keep]
 //
@@ -29,13 +31,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkServerBundles } from '../test/dist/harness/bundles.mjs';
+import { checkEmbedInBrowser, chromiumPath } from '../test/dist/harness/embed-browser.mjs';
 
 const { values: args } = parseArgs({
   options: { only: { type: 'string' }, keep: { type: 'boolean' } },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
 const consumer = join(root, 'test/dist/harness/consumer');
-const packages = ['protocol', 'server', 'client-sdk'].map((name) => join(root, 'packages', name));
+const packages = ['protocol', 'server', 'client-sdk', 'web-components'].map((name) =>
+  join(root, 'packages', name),
+);
 const serverDir = join(root, 'packages/server');
 const pg = createRequire(join(serverDir, 'package.json'))('pg');
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -131,6 +136,15 @@ function pack(dir) {
     }
     if (JSON.stringify(manifest).includes('workspace:')) problems.push('a workspace: range');
     if (manifest.license !== 'MIT') problems.push(`license ${manifest.license}`);
+    if (manifest.name === '@videoconf/web-components') {
+      // The embed script and the custom elements manifest (docs/embed.md, docs/web-components.md).
+      for (const required of ['package/dist/videoconf.js', 'package/custom-elements.json']) {
+        if (!files.includes(required)) problems.push(`no ${required.slice(8)}`);
+      }
+      if (manifest.customElements !== 'custom-elements.json') {
+        problems.push('package.json names no customElements manifest');
+      }
+    }
     if (manifest.name === '@videoconf/server') {
       if (manifest.dependencies?.fastify) problems.push('fastify is a dependency, not a peer');
       if (!manifest.peerDependencies?.fastify) problems.push('fastify is no peer dependency');
@@ -371,6 +385,34 @@ async function runTarget(target, appDir, logDir) {
   return line;
 }
 
+/**
+ * Target `browser:embed`: the installed `videoconf serve` serves the installed embed script to a
+ * page of another origin in Chromium, whose element joins and chats (harness/embed-browser.mjs).
+ * Without Chromium it is skipped, unless VIDEOCONF_REQUIRE_BROWSER=1 (CI).
+ */
+async function embedTarget(appDir, logDir) {
+  const since = performance.now();
+  const label = 'browser:embed'.padEnd(22);
+  let line;
+  try {
+    const executablePath = chromiumPath();
+    if (!executablePath) return `SKIP ${label} no Chromium (CHROMIUM_PATH, /usr/bin/chromium)`;
+    const result = await checkEmbedInBrowser({
+      appDir,
+      env: targetEnv({}),
+      port: await freePort(),
+      executablePath,
+      logDir,
+      playwright: createRequire(join(serverDir, 'package.json'))('playwright-core'),
+    });
+    line = `PASS ${label} ${seconds(since).padStart(7)}  ${result}`;
+  } catch (error) {
+    line = `FAIL ${label} ${seconds(since).padStart(7)}  — ${error.message} (logs: ${logDir})`;
+    failures.push(line);
+  }
+  return line;
+}
+
 async function pool(items, size, work) {
   const results = new Array(items.length);
   let next = 0;
@@ -427,7 +469,9 @@ async function main() {
       scratchApp(
         memory,
         Object.fromEntries(
-          Object.entries(tarballs).filter(([name]) => name !== '@videoconf/client-sdk'),
+          Object.entries(tarballs).filter(
+            ([name]) => !['@videoconf/client-sdk', '@videoconf/web-components'].includes(name),
+          ),
         ),
         tools,
       ),
@@ -435,7 +479,8 @@ async function main() {
     // The SDK's declarations name no livekit-client type (its `@internal` members are stripped):
     // the strict consumers below type-check without livekit-client's own declarations.
     const sdkFiles = ['sdk.mjs', 'sdk.cjs', 'sdk-flow.mjs', 'sdk-esm.ts', 'sdk-cjs.cts'];
-    for (const file of ['app.mjs', 'app.cjs', 'esm.ts', 'cjs.cts', ...sdkFiles]) {
+    const wcFiles = ['wc-esm.ts', 'wc-cjs.cts', 'wc.cjs'];
+    for (const file of ['app.mjs', 'app.cjs', 'esm.ts', 'cjs.cts', ...sdkFiles, ...wcFiles]) {
       cpSync(join(consumer, file), join(full, file));
     }
     for (const file of ['memory.ts', 'memory-peers.mjs'])
@@ -448,8 +493,9 @@ async function main() {
       [full, 'esm', ['esm.ts']],
       [full, 'cjs', ['cjs.cts']],
       [memory, 'memory', ['memory.ts']],
-      [full, 'sdk-esm', ['sdk-esm.ts']],
-      [full, 'sdk-cjs', ['sdk-cjs.cts']],
+      // The client packages share a program per module kind: one compiler start less each.
+      [full, 'sdk-esm', ['sdk-esm.ts', 'wc-esm.ts']],
+      [full, 'sdk-cjs', ['sdk-cjs.cts', 'wc-cjs.cts']],
     ];
     await Promise.all(
       checks.map(async ([dir, name, files]) => {
@@ -468,6 +514,14 @@ async function main() {
       console.log(run(process.execPath, ['memory-peers.mjs'], { cwd: memory }).trim());
     } catch (error) {
       failures.push(`memory-only consumer: ${error.message}`);
+      console.log(error.message);
+    }
+
+    step('web components from CommonJS: entry points, the embed script, the manifest');
+    try {
+      console.log(run(process.execPath, ['wc.cjs'], { cwd: full }).trim());
+    } catch (error) {
+      failures.push(`web components from CommonJS: ${error.message}`);
       console.log(error.message);
     }
 
@@ -493,7 +547,15 @@ async function main() {
     const chosen = targets.filter((t) => !args.only || t.label.includes(args.only));
     const logDir = join(scratch, 'logs');
     mkdirSync(logDir);
-    summary.push(...(await pool(chosen, concurrency, (target) => runTarget(target, full, logDir))));
+    const [lines, embed] = await Promise.all([
+      pool(chosen, concurrency, (target) => runTarget(target, full, logDir)),
+      !args.only || 'browser:embed'.includes(args.only) ? embedTarget(full, logDir) : null,
+    ]);
+    summary.push(...lines);
+    if (embed) {
+      console.log(embed);
+      summary.push(embed);
+    }
   } finally {
     if (!args.keep && failures.length === 0) rmSync(scratch, { recursive: true, force: true });
     else console.log(`\nkept ${scratch}`);

@@ -30,6 +30,7 @@ export type {
   MediaJoinRequest,
 } from './conference/join-options';
 export type { MediaDeviceKindName, MediaState } from './conference/media';
+export { type ModerationActions, moderationOf } from './conference/moderation';
 export type {
   ConnectionQuality,
   LiveKitParticipantState,

@@ -173,6 +173,44 @@ describe.each(storages())('Conference on %s storage (no media server)', (_name, 
     expect(ended).toEqual(['ended']);
   });
 
+  it('waiting room: a guest rejected while its connection was away still learns the reason', async () => {
+    await setUp();
+    const host = await clientOf('Hannah');
+    const room = await host.client.rooms.create({ title: 'Lobby', waitingRoomEnabled: true });
+    const rita = await clientOf('Rita');
+    // A slow first retry: the rejection is decided before the guest's socket is back, which is
+    // then refused (4403) instead of hearing `waiting.rejected`.
+    const guest = rita.client.conference(room.id, {
+      media: false,
+      realtime: { WebSocket, backoff: { initialMs: 600, maxMs: 600 }, connectTimeoutMs: 2000 },
+    });
+    const states = track(guest);
+    await guest.join();
+    expect(guest.state.get()).toBe('waiting');
+    const entry = guest.entry.get()!;
+    await waitFor(
+      () => guest.realtime?.state.get() === 'open',
+      () => `realtime ${guest.realtime?.state.get()}`,
+    );
+    const storage = server.app.videoconf.storage;
+    await server.restart(() =>
+      storage.decideWaitingEntry({
+        entryId: entry.id,
+        decision: 'rejected',
+        decidedByUserId: host.userId,
+        reason: 'Decided while away',
+        now: new Date().toISOString(),
+      }),
+    );
+    await until(guest, 'rejected');
+    expect(guest.entry.get()).toMatchObject({
+      id: entry.id,
+      status: 'rejected',
+      reason: 'Decided while away',
+    });
+    expect(states).toEqual(['idle', 'joining', 'waiting', 'rejected']);
+  });
+
   it('kicked while connected: the kicked one ends kicked, the others see it leave', async () => {
     await setUp();
     const host = await clientOf('Hannah');

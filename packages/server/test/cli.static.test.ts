@@ -35,7 +35,7 @@ async function serve(args: string[]): Promise<string> {
   return url;
 }
 
-describe('videoconf serve --static', () => {
+describe('videoconf serve --static', { timeout: 90_000 }, () => {
   it('serves a directory at a prefix, with a CSP for this server and its LiveKit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'videoconf-static-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>page</title>');

@@ -28,7 +28,7 @@ const json = async (url: string, init?: { method?: string; body?: unknown; token
   return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
 };
 
-describe('videoconf serve', () => {
+describe('videoconf serve', { timeout: 120_000 }, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
     db = await createTestDatabase();

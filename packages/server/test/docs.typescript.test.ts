@@ -88,5 +88,5 @@ describe('the TypeScript examples of docs/', () => {
         });
     });
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });

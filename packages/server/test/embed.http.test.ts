@@ -1,7 +1,8 @@
 // The embed script (`embed: { script }`, src/http/embed.ts): what a page on another origin gets at
 // /embed/videoconf.js, its hashed twin, revalidation, and the start that fails on a bad path.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -156,7 +157,39 @@ describe('the embed option', () => {
   });
 });
 
+/**
+ * Runs `fn` with Node's resolution as an installed app has it. pnpm's bin shims (`vitest`) set
+ * NODE_PATH to the workspace's hoisted packages, and through it `require.resolve` from any folder
+ * finds this workspace's own build of @videoconf/web-components (the root depends on it).
+ */
+function withoutNodePath<T>(fn: () => T): T {
+  const modules = Module as unknown as { _initPaths(): void };
+  const saved = process.env.NODE_PATH;
+  delete process.env.NODE_PATH;
+  modules._initPaths();
+  try {
+    return fn();
+  } finally {
+    if (saved !== undefined) process.env.NODE_PATH = saved;
+    modules._initPaths();
+  }
+}
+
 describe('videoconf serve finding @videoconf/web-components', () => {
+  it('finds the workspace package from the repository root and from the server (pnpm start)', () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const own = join(root, 'packages', 'web-components', 'package.json');
+    withoutNodePath(() => {
+      for (const base of [join(root, 'noop.js'), fileURLToPath(import.meta.url)]) {
+        const found = createRequire(base).resolve('@videoconf/web-components/package.json');
+        expect(realpathSync(found)).toBe(own);
+      }
+    });
+    const manifest = JSON.parse(readFileSync(own, 'utf8'));
+    expect(manifest.exports['./videoconf.js']).toBe('./dist/videoconf.js');
+    expect(manifest.publishConfig.exports['./videoconf.js']).toBe('./dist/videoconf.js');
+  });
+
   it('finds the installed package’s ./videoconf.js export', () => {
     const dir = mkdtempSync(join(tmpdir(), 'videoconf-embed-'));
     const pkg = join(dir, 'node_modules', '@videoconf', 'web-components');
@@ -173,10 +206,12 @@ describe('videoconf serve finding @videoconf/web-components', () => {
     const empty = mkdtempSync(join(tmpdir(), 'videoconf-empty-'));
     const from = pathToFileURL(join(empty, 'cli.js')).href;
     // From the working directory (the app's own install), then from the server package.
-    expect(resolveEmbedScript(dir, from)).toBe(join(pkg, 'dist', 'videoconf.js'));
-    expect(resolveEmbedScript(empty, pathToFileURL(join(dir, 'cli.js')).href)).toBe(
-      join(pkg, 'dist', 'videoconf.js'),
-    );
-    expect(resolveEmbedScript(empty, from)).toBeNull();
+    withoutNodePath(() => {
+      expect(resolveEmbedScript(dir, from)).toBe(join(pkg, 'dist', 'videoconf.js'));
+      expect(resolveEmbedScript(empty, pathToFileURL(join(dir, 'cli.js')).href)).toBe(
+        join(pkg, 'dist', 'videoconf.js'),
+      );
+      expect(resolveEmbedScript(empty, from)).toBeNull();
+    });
   });
 });

@@ -4,7 +4,7 @@ import { memoryStorage } from '../src/storage/memory';
 import { sequelizeStorage } from '../src/storage/sequelize/index';
 import type { Storage } from '../src/storage/types';
 import { errorCode, type QuickUser, quickUser, testServer } from './support/app';
-import { createTestDatabase, RACE_TIMEOUTS } from './support/postgres';
+import { createTestDatabase, RACE_POOL, RACE_TIMEOUTS } from './support/postgres';
 
 /**
  * Races over HTTP: capacity under simultaneous joins, and kick against rejoin. On PostgreSQL
@@ -21,7 +21,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   // Correctness under load: the suite runs several files at once, and 200 joins queueing on one
   // row lock can wait past the production lock_timeout (5 s), which answers 503 by design.
-  pg = sequelizeStorage({ url: db.url, pool: { max: 20 }, timeouts: RACE_TIMEOUTS });
+  pg = sequelizeStorage({ url: db.url, pool: RACE_POOL, timeouts: RACE_TIMEOUTS });
   await pg.init();
 });
 afterAll(async () => {

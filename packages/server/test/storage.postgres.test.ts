@@ -8,7 +8,7 @@ import { createMigrator, MIGRATIONS_TABLE } from '../src/storage/sequelize/migra
 import { defineModels } from '../src/storage/sequelize/models';
 import type { Storage } from '../src/storage/types';
 import { runStorageConformance } from '../src/testing';
-import { createTestDatabase, RACE_TIMEOUTS } from './support/postgres';
+import { createTestDatabase, RACE_POOL, RACE_TIMEOUTS } from './support/postgres';
 
 // One database for this file: created and migrated once, dropped at the end.
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -19,7 +19,7 @@ let sql: Sequelize;
 beforeAll(async () => {
   database = await createTestDatabase();
   // Correctness under load (the races of the conformance suite): see RACE_TIMEOUTS.
-  shared = sequelizeStorage({ url: database.url, pool: { max: 20 }, timeouts: RACE_TIMEOUTS });
+  shared = sequelizeStorage({ url: database.url, pool: RACE_POOL, timeouts: RACE_TIMEOUTS });
   await shared.init();
   sql = new Sequelize(database.url, { logging: false });
 });

@@ -60,24 +60,27 @@ describe('StoreController', () => {
 });
 
 describe('bundle', () => {
-  it('keeps TypeBox and livekit-client out of the vc-chat bundle', async () => {
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL('../src/vc-chat/index.ts', import.meta.url))],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['source'],
-      splitting: true,
-      outdir: 'out',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[1];
-    const inputs = Object.keys(entry?.inputs ?? {});
-    expect(inputs.some((i) => i.includes('lit-element'))).toBe(true);
-    expect(
-      inputs.filter((i) => i.includes('@sinclair/typebox') || i.includes('livekit-client')),
-    ).toEqual([]);
-  });
+  it.each(['vc-chat', 'vc-waiting-room'])(
+    'keeps TypeBox and livekit-client out of the %s bundle',
+    async (element) => {
+      const result = await build({
+        entryPoints: [fileURLToPath(new URL(`../src/${element}/index.ts`, import.meta.url))],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        conditions: ['source'],
+        splitting: true,
+        outdir: 'out',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[1];
+      const inputs = Object.keys(entry?.inputs ?? {});
+      expect(inputs.some((i) => i.includes('lit-element'))).toBe(true);
+      expect(
+        inputs.filter((i) => i.includes('@sinclair/typebox') || i.includes('livekit-client')),
+      ).toEqual([]);
+    },
+  );
 });

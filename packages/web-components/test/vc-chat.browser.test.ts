@@ -19,6 +19,7 @@ import {
   type TestBrowser,
   waitUntil,
 } from '../../server/test/support/browser';
+import { expectNoSeriousA11yViolations } from './support/axe';
 import { launchElementsBrowser } from './support/page';
 
 type Page = Awaited<ReturnType<typeof openTestPage>>['page'];
@@ -227,12 +228,16 @@ describe.skipIf(!chromium)('<vc-chat> in Chromium against a real server', () => 
       'rgb(220, 0, 0)',
     );
 
-    // Screenshots, light and dark.
+    // Screenshots and axe-core, light and dark, with messages (edited, deleted, others' and
+    // one's own) and a draft (the send button enabled).
+    await b.page.locator('vc-chat [part="composer-input"]').fill('a draft');
     const light = `${SHOTS}/vc-chat-light.png`;
     const dark = `${SHOTS}/vc-chat-dark.png`;
+    await expectNoSeriousA11yViolations(b.page, 'the chat with messages (light)');
     writeFileSync(light, await b.page.locator('vc-chat').screenshot());
     await b.page.evaluate(() => document.querySelector('vc-chat')!.setAttribute('theme', 'dark'));
     await b.page.waitForTimeout(100);
+    await expectNoSeriousA11yViolations(b.page, 'the chat with messages (dark)');
     writeFileSync(dark, await b.page.locator('vc-chat').screenshot());
     const bg = await b.page
       .locator('vc-chat')

@@ -535,6 +535,21 @@ export class Conference {
     );
   }
 
+  /**
+   * Turned away from the lobby without the `waiting.rejected` event reaching us: the decided
+   * entry is read first, so that `entry` carries the host's reason as when the event arrives.
+   */
+  async #rejectedWhileAway(): Promise<void> {
+    const entry = this.#entry.get();
+    if (entry?.status === 'pending') {
+      const decided = await this.client.waitingRoom.get(this.roomId, entry.id).catch(() => null);
+      if (this.#isFinal()) return;
+      if (decided?.status === 'rejected') this.#entry.set(decided);
+    }
+    this.#setState('rejected');
+    void this.#teardown();
+  }
+
   /** One dispatcher per event type on the current connection, calling the setups' handlers. */
   #wire(type: keyof RealtimeEventMap): void {
     const realtime = this.#realtime;
@@ -560,11 +575,12 @@ export class Conference {
     if (code === 4403) {
       // Kicked or rejected without the event reaching us (it was missed while away).
       const self = this.#self.get();
-      if (this.#state.get() === 'waiting' || !self) this.#setState('rejected');
-      else {
-        this.#setState('kicked');
-        this.#emit('kicked', self);
+      if (this.#state.get() === 'waiting' || !self) {
+        void this.#rejectedWhileAway();
+        return;
       }
+      this.#setState('kicked');
+      this.#emit('kicked', self);
       void this.#teardown();
       return;
     }

@@ -42,7 +42,8 @@ export async function serveCli(
     stdout += chunk.toString();
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address within 20 s:\n${output}`)), 20_000);
+    // Generous: a loaded 2-core machine has taken over 20 s to start the CLI.
+    const timer = setTimeout(() => reject(new Error(`no address within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match =

@@ -40,7 +40,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 /**
  * Timeouts for the storages of race tests: the suite runs several files at once on a small
  * machine, and 200 requests queueing on one row lock can wait past the production
- * `lock_timeout` (5 s), which answers 503 by design. A race test asserts correctness (exactly
- * k admitted), so it waits as long as it takes.
+ * `lock_timeout` (5 s), or for a free connection past the pool's acquire timeout (5 s): both
+ * answer 503 by design. A race test asserts correctness (exactly k admitted), so it waits as
+ * long as it takes.
  */
 export const RACE_TIMEOUTS = { lockMs: 60_000, statementMs: 60_000, queryMs: 65_000 };
+
+/** The pool of a race test's storage: 200 requests on 20 connections wait past 5 s when loaded. */
+export const RACE_POOL = { max: 20, acquireTimeoutMs: 60_000 };

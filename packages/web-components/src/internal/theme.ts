@@ -7,6 +7,7 @@ const darkTokens = css`
   --_text: var(--vc-color-text, #e8eaed);
   --_muted: var(--vc-color-muted, #9aa4b2);
   --_accent: var(--vc-color-accent, #6ea1ff);
+  --_on-accent: var(--vc-color-on-accent, #0b1220);
   --_danger: var(--vc-color-danger, #ef6b6b);
   color-scheme: dark;
 `;
@@ -27,6 +28,7 @@ export const themeStyles = css`
     --_text: var(--vc-color-text, #1a1d21);
     --_muted: var(--vc-color-muted, #5f6b7a);
     --_accent: var(--vc-color-accent, #2563eb);
+    --_on-accent: var(--vc-color-on-accent, #ffffff);
     --_danger: var(--vc-color-danger, #c62828);
     color-scheme: light;
     font-family: var(--_font-family);

@@ -40,11 +40,12 @@ export abstract class VcElement extends LitElement {
   declare server: string | undefined;
   declare room: string | undefined;
   declare token: string | undefined;
+  /** Supplies a fresh access token each time one is needed, instead of `token`. */
   declare getToken: (() => Promise<string>) | undefined;
   declare invite: string | undefined;
   declare displayName: string | undefined;
   declare lang: string;
-  /** Overrides of any of the element's texts, by key. */
+  /** Overrides any of the element's texts, by key: `el.strings = { send: 'Post' }` (keys: `en`). */
   declare strings: Partial<Strings> | undefined;
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** The conference the element shows: provided by `<vc-room>`, or its own. */

@@ -119,7 +119,7 @@ export const chatStyles = css`
   [part='join-button'] {
     font: inherit;
     font-weight: 600;
-    color: #fff;
+    color: var(--_on-accent);
     background: var(--_accent);
     border: none;
     border-radius: var(--_radius);

@@ -26,14 +26,16 @@ const STICK_TO_BOTTOM = 32;
  * sends, Shift+Enter starts a new line) with the character limit shown. Messages are text, never
  * HTML. Alone it joins the room without media; inside `<vc-room>` it uses the room's connection.
  *
- * @attr server - base URL of the videoconf server
+ * @attr server - base URL of the videoconf server (it must allow the page's origin: `CORS_ORIGINS`)
  * @attr room - room id
- * @attr token - a bearer access token (or set `.getToken`)
- * @attr invite - an invite token to redeem as a guest
+ * @attr token - a bearer access token; or set `.getToken` for fresh ones
+ * @attr invite - an invite token: the element asks for a name (unless `display-name` is set),
+ *   redeems it and chats as that guest
  * @attr display-name - name to show when joining
  * @attr lang - `en` (default) or `ru`; `.strings` overrides any text
- * @attr theme - `light`, `dark` or `auto` (default)
- * @attr unread - reflected: messages of others received while the chat was not visible
+ * @attr theme - `light`, `dark` or `auto` (default: follows `prefers-color-scheme`)
+ * @attr unread - messages of others received while the chat was not visible (set by the
+ *   element and reflected to the attribute)
  *
  * @event vc-chat-message - a new message arrived (`detail.message`), one's own included
  * @event vc-error - a join, send, edit or delete failed (`detail.code`, `detail.message`)
@@ -45,6 +47,8 @@ const STICK_TO_BOTTOM = 32;
  * @csspart message-time - when it was sent
  * @csspart edit-button - edits one's own message
  * @csspart delete-button - deletes a message
+ * @csspart edited-mark - the "edited" mark of a message
+ * @csspart cancel-button - cancels an edit
  * @csspart load-more-button - loads older messages
  * @csspart empty - shown when there are no messages
  * @csspart status - connecting, or chat unavailable
@@ -57,15 +61,15 @@ const STICK_TO_BOTTOM = 32;
  * @csspart name-input - the guest's name
  * @csspart join-button - joins with that name
  *
- * @cssproperty --vc-font-family
+ * @cssproperty --vc-font-family - the font
  * @cssproperty --vc-color-bg - the element's background
  * @cssproperty --vc-color-surface - messages and the input
- * @cssproperty --vc-color-text
+ * @cssproperty --vc-color-text - the text
  * @cssproperty --vc-color-muted - times, marks, the counter
  * @cssproperty --vc-color-accent - the send button, links, focus rings
  * @cssproperty --vc-color-danger - delete, errors, over the limit
- * @cssproperty --vc-radius
- * @cssproperty --vc-gap
+ * @cssproperty --vc-radius - corners of messages, fields and buttons
+ * @cssproperty --vc-gap - spacing
  */
 export class VcChat extends VcElement {
   static override styles = [...VcElement.styles, chatStyles];

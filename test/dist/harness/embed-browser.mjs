@@ -1,0 +1,212 @@
+// test:dist, the web components as a site embeds them (test/dist/README.md): the installed
+// server's CLI (`videoconf serve`, in the scratch app where @videoconf/web-components is installed
+// too) serves the installed dist/videoconf.js at /embed/videoconf.js; a page on another origin
+// (a static server on another port, allowed by CORS_ORIGINS) holds ONLY the script tag and the
+// element, as docs/embed.md tells site owners; in Chromium the element joins with an invite and
+// sends a chat message, which the host then reads over REST.
+//
+// One case per element (EMBED_CASES): the markup of the page and what a user does in it. Add a
+// case for a new element, e.g. `<vc-room>` once it can chat, and the harness runs it too.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The elements checked in a real browser. `markup` is the page's element (the page has nothing
+ * else but the script tag); `chat` makes the guest send `content` through the element's UI.
+ */
+export const EMBED_CASES = [
+  {
+    tag: 'vc-chat',
+    markup: ({ server, roomId, invite, displayName }) =>
+      `<vc-chat server="${server}" room="${roomId}" invite="${invite}" display-name="${displayName}"></vc-chat>`,
+    async chat(page, content) {
+      // Playwright's CSS locators pierce open shadow roots.
+      const input = page.locator('vc-chat [part="composer-input"]');
+      await input.waitFor({ state: 'visible', timeout: 20_000 });
+      await input.fill(content);
+      await input.press('Enter');
+    },
+  },
+];
+
+const PASSWORD = 'correct horse battery staple';
+
+/** Chromium for this check: CHROMIUM_PATH or Debian's; null when missing (skip, unless required). */
+export function chromiumPath() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return path;
+  if (process.env.VIDEOCONF_REQUIRE_BROWSER === '1') {
+    throw new Error(`VIDEOCONF_REQUIRE_BROWSER=1 but no Chromium at ${path}`);
+  }
+  return null;
+}
+
+async function api(base, method, path, { body, token } = {}) {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** A static server on loopback answering `/` with `html` (the embedding site). */
+async function sitePage(html) {
+  const server = createServer((request, response) => {
+    if (new URL(request.url ?? '/', 'http://x').pathname !== '/')
+      return response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * Runs every case against `videoconf serve` of the app in `appDir` (env: the target settings,
+ * from test-dist.mjs; `port`: a free port). Resolves with a summary; throws on the first failure.
+ * Screenshots (one per case) and the server's output go to `logDir`.
+ */
+export async function checkEmbedInBrowser({
+  appDir,
+  env,
+  port,
+  executablePath,
+  logDir,
+  playwright,
+}) {
+  const { chromium } = playwright ?? createRequire(import.meta.url)('playwright-core');
+  const base = `http://127.0.0.1:${port}`;
+  const page = { html: '' };
+  const site = await sitePage(() => page.html);
+  const log = join(logDir, 'embed-browser.log');
+  let output = '';
+  const child = spawn(process.execPath, [join(appDir, 'node_modules/.bin/videoconf'), 'serve'], {
+    cwd: appDir,
+    env: { ...env, PORT: String(port), CORS_ORIGINS: site.origin },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  let browser;
+  const since = performance.now();
+  try {
+    for (let deadline = Date.now() + 30_000; ; await sleep(200)) {
+      if (child.exitCode !== null) throw new Error(`videoconf serve exited (${child.exitCode})`);
+      if (Date.now() > deadline) throw new Error('videoconf serve: no /health within 30 s');
+      const ok = await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+    }
+    // The CLI found the installed package: it serves that very file.
+    const installed = readFileSync(
+      join(appDir, 'node_modules/@videoconf/web-components/dist/videoconf.js'),
+      'utf8',
+    );
+    const served = await fetch(`${base}/embed/videoconf.js`);
+    if (served.status !== 200) {
+      throw new Error(`/embed/videoconf.js answered ${served.status}: ${await served.text()}`);
+    }
+    if ((await served.text()) !== installed) {
+      throw new Error('/embed/videoconf.js is not the installed dist/videoconf.js');
+    }
+
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 30_000,
+    });
+    const results = [];
+    for (const embedCase of EMBED_CASES) {
+      const run = randomBytes(4).toString('hex');
+      const email = `embed-${embedCase.tag}-${run}@e2e.test`;
+      await api(base, 'POST', '/auth/register', {
+        body: { email, password: PASSWORD, displayName: 'Embed host' },
+      });
+      const { accessToken } = await api(base, 'POST', '/auth/login', {
+        body: { email, password: PASSWORD },
+      });
+      const room = await api(base, 'POST', '/rooms', {
+        body: { title: `Embedded ${embedCase.tag}`, waitingRoomEnabled: false },
+        token: accessToken,
+      });
+      const invite = await api(base, 'POST', `/rooms/${room.id}/invite`, {
+        body: { maxUses: 1 },
+        token: accessToken,
+      });
+      const displayName = `Guest ${run}`;
+      const markup = embedCase.markup({
+        server: base,
+        roomId: room.id,
+        invite: invite.token,
+        displayName,
+      });
+      // The whole page of the embedding site: the script tag and the element, nothing else.
+      page.html = `<!doctype html><meta charset="utf-8"><title>embedding site</title>\n<script type="module" src="${base}/embed/videoconf.js"></script>\n${markup}\n`;
+
+      const context = await browser.newContext({ viewport: { width: 480, height: 420 } });
+      const tab = await context.newPage();
+      const errors = [];
+      tab.on('pageerror', (error) => errors.push(error.message));
+      tab.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      try {
+        await tab.goto(site.origin, { timeout: 10_000 });
+        await tab.waitForFunction((tag) => customElements.get(tag) !== undefined, embedCase.tag, {
+          timeout: 10_000,
+        });
+        const content = `hello from a page on ${site.origin} (${run})`;
+        await embedCase.chat(tab, content);
+        let seen;
+        for (let deadline = Date.now() + 10_000; !seen; await sleep(200)) {
+          const { items } = await api(base, 'GET', `/rooms/${room.id}/chat/messages`, {
+            token: accessToken,
+          });
+          seen = items.find((message) => message.content === content);
+          if (!seen && Date.now() > deadline)
+            throw new Error('the message never reached the server');
+        }
+        if (seen.senderDisplayName !== displayName) {
+          throw new Error(`the message came from ${JSON.stringify(seen)}, not from the guest`);
+        }
+        await tab.screenshot({ path: join(logDir, `embed-${embedCase.tag}.png`) });
+        results.push(embedCase.tag);
+      } catch (error) {
+        await tab.screenshot({ path: join(logDir, `embed-${embedCase.tag}.png`) }).catch(() => {});
+        const detail = errors.length ? ` (page errors: ${errors.join('; ')})` : '';
+        throw new Error(`<${embedCase.tag}>: ${error.message}${detail}`);
+      } finally {
+        await context.close();
+      }
+    }
+    return `${results.map((tag) => `<${tag}>`).join(', ')} joined and chatted from ${site.origin} in ${((performance.now() - since) / 1000).toFixed(1)}s`;
+  } finally {
+    await browser?.close();
+    await site.close();
+    if (child.exitCode === null) {
+      process.kill(-child.pid, 'SIGINT');
+      await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(10_000)]);
+      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    }
+    writeFileSync(log, output);
+  }
+}
