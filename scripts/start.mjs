@@ -1,7 +1,8 @@
 // `pnpm start`: builds the server when its build is missing or older than its sources, then
 // runs `videoconf serve` in this process, so SIGINT and SIGTERM reach the server itself. The
-// example page examples/client-only (built with the client SDK it uses) is served at
-// /examples/client-only/ next to the API (`videoconf serve --static`), and the web components'
+// meeting page examples/embed (plain files on the web components' embed script) is served at
+// `/`, the example page examples/client-only (built with the client SDK it uses) at
+// /examples/client-only/, next to the API (`videoconf serve --static`), and the web components'
 // embed script at /embed/videoconf.js (built here too: `videoconf serve` finds
 // `@videoconf/web-components/videoconf.js` through the workspace root's devDependency). A lock
 // directory makes several starts at once (two instances on one checkout) build once: the
@@ -31,6 +32,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const lock = join(root, 'node_modules', '.videoconf-build.lock');
 const cli = join(root, 'packages/server/dist/cli.js');
 const example = join(root, 'examples/client-only');
+const meeting = join(root, 'examples/embed/public');
 const outputs = [
   cli,
   join(root, 'packages/protocol/dist/index.js'),
@@ -214,6 +216,8 @@ process.argv = [
   process.argv[0],
   cli,
   'serve',
+  '--static',
+  `/=${meeting}`,
   '--static',
   `/examples/client-only/=${example}/dist`,
 ];

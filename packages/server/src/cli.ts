@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createConferenceServer } from '@videoconf/server';
+import { banner, cliLogger, logFormat } from './cli-output';
 import { optionsFromEnv } from './env';
 import { resolveEmbedScript } from './http/embed-resolve';
 import { parseStaticMounts, registerStaticMounts, type StaticMount } from './http/static-files';
@@ -23,6 +24,8 @@ Environment (docs/configuration.md):
   CORS_ORIGINS                    comma-separated origins allowed to call the API
   RATE_LIMIT                      off: no rate limits
   LOG_LEVEL                       fatal, error, warn, info (default), debug, trace, silent
+  LOG_FORMAT                      json (one object a line) or pretty; default: pretty on a
+                                  terminal, json otherwise
   ADMIN_EMAILS                    comma-separated emails of technical admins`;
 
 async function openStorage(databaseUrl: string | null): Promise<Storage | undefined> {
@@ -33,10 +36,16 @@ async function openStorage(databaseUrl: string | null): Promise<Storage | undefi
 
 async function serve(mounts: StaticMount[]) {
   const { options, listen, databaseUrl } = optionsFromEnv();
+  const logger = await cliLogger(logFormat(process.env.LOG_FORMAT, process.stdout.isTTY));
   const storage = await openStorage(databaseUrl);
   // The embed script of `@videoconf/web-components`, when installed next to the server.
   const script = resolveEmbedScript();
-  const app = createConferenceServer({ ...options, storage, ...(script && { embed: { script } }) });
+  const app = createConferenceServer({
+    ...options,
+    logger,
+    storage,
+    ...(script && { embed: { script } }),
+  });
   if (!script) {
     app.log.info(
       '@videoconf/web-components is not installed: /embed/videoconf.js answers 404 NOT_FOUND',
@@ -81,6 +90,15 @@ async function serve(mounts: StaticMount[]) {
     },
     `videoconf ready at ${address}`,
   );
+  // For the person who started it: on stderr, so that stdout stays one JSON object a line.
+  const facts = {
+    address,
+    mounts: mounts.map(({ prefix }) => prefix),
+    docs: options.docs !== false,
+    storage: storage?.name ?? 'memory',
+    livekitUrl: options.livekit?.url ?? null,
+  };
+  process.stderr.write(`\n${banner(facts).join('\n')}\n\n`);
 }
 
 async function promote(email: string | undefined) {

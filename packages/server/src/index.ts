@@ -31,7 +31,7 @@ export {
   type RoomListener,
 } from './realtime/bus';
 export type { RoomEvents } from './realtime/events';
-export { createConferenceServer, redactUrl } from './server';
+export { createConferenceServer, defaultLoggerOptions, redactUrl } from './server';
 export { memoryStorage } from './storage/memory';
 export type * from './storage/types';
 export { DEFAULT_USER_SETTINGS } from './users/routes';

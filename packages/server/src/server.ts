@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { clientErrorHandler, frameworkErrors, notFoundHandler } from './http/errors';
 import type { App } from './http/types';
 import { type ConferenceServerOptions, DEFAULT_BODY_LIMIT, REDACTED_LOG_PATHS } from './options';
@@ -11,7 +11,12 @@ export const redactUrl = (url: string): string =>
     .replace(/\/invites\/[^/?#]+\/redeem/g, '/invites/[redacted]/redeem')
     .replace(/([?&](?:access_)?token=)[^&#]*/gi, '$1[redacted]');
 
-const defaultLogger = (): FastifyServerOptions['logger'] => ({
+/**
+ * The pino options of the default logger: level from `LOG_LEVEL` (default `info`), secrets
+ * redacted, request URLs with their tokens masked. Spread them to add a `stream` or a
+ * `transport` of your own (the `videoconf` CLI adds pino-pretty this way).
+ */
+export const defaultLoggerOptions = () => ({
   level: process.env.LOG_LEVEL ?? 'info',
   redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
   serializers: {
@@ -34,7 +39,7 @@ const defaultLogger = (): FastifyServerOptions['logger'] => ({
 export function createConferenceServer(options: ConferenceServerOptions = {}): App {
   const { logger, trustProxy, ...conference } = options;
   const app = Fastify({
-    logger: logger === undefined ? defaultLogger() : logger,
+    logger: logger === undefined ? defaultLoggerOptions() : logger,
     trustProxy: trustProxy ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Refuse, rather than strip, __proto__ and constructor.prototype keys in JSON bodies.

@@ -72,6 +72,11 @@ describe('videoconf serve --static', { timeout: 90_000 }, () => {
   it('refuses a prefix that is not one of its own', () => {
     expect(() => parseStaticMounts(['/api/v1/=dist'])).toThrow(/not a prefix of its own/);
     expect(() => parseStaticMounts(['dist'])).toThrow(/<url prefix>=<directory>/);
+    for (const taken of ['/docs/=dist', '/embed=dist', 'ws/x=dist', '/health/=dist']) {
+      expect(() => parseStaticMounts([taken])).toThrow(/not a prefix of its own/);
+    }
+    // The root: `pnpm start`'s meeting page.
+    expect(parseStaticMounts(['/=site'], '/srv')).toEqual([{ prefix: '/', root: '/srv/site' }]);
     expect(parseStaticMounts(['app=dist'], '/srv')).toEqual([
       { prefix: '/app/', root: '/srv/dist' },
     ]);

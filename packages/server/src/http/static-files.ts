@@ -21,10 +21,13 @@ export function parseStaticMounts(values: readonly string[], cwd = process.cwd()
       throw new Error(`--static expects <url prefix>=<directory>, got ${value}`);
     }
     const trimmed = value.slice(0, at).replace(/^\/+|\/+$/g, '');
-    if (!trimmed || trimmed.startsWith('api/') || trimmed === 'api' || trimmed === 'ws') {
+    const first = trimmed.split('/')[0];
+    if (['api', 'ws', 'docs', 'embed', 'health', 'metrics'].includes(first ?? '')) {
       throw new Error(`--static: ${value.slice(0, at)} is not a prefix of its own`);
     }
-    return { prefix: `/${trimmed}/`, root: resolve(cwd, value.slice(at + 1)) };
+    // `/` is the site's root (`pnpm start` serves the meeting page there): only the files
+    // of the directory are served, and every route of the server keeps its path.
+    return { prefix: trimmed ? `/${trimmed}/` : '/', root: resolve(cwd, value.slice(at + 1)) };
   });
 }
 
@@ -59,7 +62,12 @@ export function staticCsp(mediaUrl?: string): string {
   ].join(';');
 }
 
-/** Serves each mount with `@fastify/static`, with the CSP above and no referrer (invite links). */
+/**
+ * Serves each mount with `@fastify/static`, with the CSP above and no referrer (invite links).
+ * The root mount (`/`) gets one route per file found at start (no wildcard): the API, `/ws`,
+ * `/docs`, `/embed`, `/health` and `/metrics` keep theirs, and an unknown path still gets the
+ * server's own `404 NOT_FOUND`. A file whose path is a route of the server fails the start.
+ */
 export async function registerStaticMounts(
   app: FastifyInstance,
   mounts: readonly StaticMount[],
@@ -73,6 +81,7 @@ export async function registerStaticMounts(
       // Several mounts in one app: the reply decorators come once (none is used here).
       decorateReply: false,
       index: 'index.html',
+      wildcard: prefix !== '/',
       setHeaders(res) {
         res.setHeader('content-security-policy', csp);
         // An invite link's token is in the page's URL: it must not leave in a Referer header.
@@ -80,6 +89,7 @@ export async function registerStaticMounts(
         res.setHeader('x-content-type-options', 'nosniff');
       },
     });
+    if (prefix === '/') continue;
     // `/examples/client-only` → `/examples/client-only/`, so that the page's relative URLs resolve.
     app.get(prefix.slice(0, -1), (request, reply) => {
       const query = request.url.indexOf('?');

@@ -5,10 +5,12 @@ const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 export interface RunningCli {
   child: ChildProcess;
-  /** The base URL it printed (`"address":"http://…"`). */
+  /** The base URL it printed (`"address":"http://…"` in JSON, or its banner's first line). */
   url: string;
   /** Everything it printed so far. */
   output: () => string;
+  /** What it printed on stdout alone. */
+  stdout: () => string;
 }
 
 /**
@@ -35,12 +37,18 @@ export async function serveCli(
     },
   );
   let output = '';
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     // Generous: a loaded 2-core machine has taken over 20 s to start the CLI.
     const timer = setTimeout(() => reject(new Error(`no address within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
+      const match =
+        /"address":"(http:\/\/[^"]+)"/.exec(output) ??
+        /videoconf is ready at (http:\/\/\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -50,5 +58,5 @@ export async function serveCli(
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
   });
-  return { child, url, output: () => output };
+  return { child, url, output: () => output, stdout: () => stdout };
 }

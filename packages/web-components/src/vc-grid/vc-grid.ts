@@ -133,6 +133,17 @@ export class VcGrid extends VcElement {
     return Number.isFinite(size) && size >= 1 ? size : DEFAULT_PAGE_SIZE;
   }
 
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    // Through the CSSOM, not a `style` attribute: a page whose Content-Security-Policy has no
+    // 'unsafe-inline' for styles (`style-src-attr`) blocks attributes, not `setProperty`.
+    const grid = this.renderRoot.querySelector<HTMLElement>('[part="grid"]');
+    const columns = grid?.dataset.columns;
+    if (grid && columns && grid.style.getPropertyValue('--_columns') !== columns) {
+      grid.style.setProperty('--_columns', columns);
+    }
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     const pages = Math.max(1, Math.ceil(this.#participants.value.length / this.#perPage));
@@ -294,7 +305,7 @@ export class VcGrid extends VcElement {
         role="group"
         aria-label=${t.gridLabel}
         class=${sharing ? 'grid with-screen' : 'grid'}
-        style=${`--_columns: ${columns}`}
+        data-columns=${columns}
       >
         ${sharing?.screenTrack ? this.#renderScreen(sharing, sharing.screenTrack) : nothing}
         ${repeat(
