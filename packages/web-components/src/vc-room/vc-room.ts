@@ -518,6 +518,10 @@ export class VcRoom extends VcElement {
       this.#shownTrack = track;
     }
     if (!video) this.#shownTrack = null;
+    // Through the CSSOM, not a style attribute: a page's strict CSP (no 'unsafe-inline'
+    // styles) keeps the meter moving.
+    const bar = this.renderRoot.querySelector<HTMLElement>('.level-bar');
+    bar?.style.setProperty('width', `${Math.round(this.#level.value * 100)}%`);
     this.#watchChat();
     if (this.#focusNext) {
       const target =
@@ -608,7 +612,7 @@ export class VcRoom extends VcElement {
               aria-valuemax="100"
               aria-valuenow=${level}
             >
-              <div class="level-bar" style="width:${level}%"></div>
+              <div class="level-bar"></div>
             </div>
           </div>
           <div part="devices">
