@@ -99,9 +99,9 @@ export const en = {
   participantsKick: 'Remove',
   participantsKickLabel: 'Remove {name} from the room',
   participantsPromote: 'Make co-host',
-  participantsPromoteLabel: 'Make {name} a co-host',
+  participantsPromoteLabel: 'Make co-host: {name}',
   participantsDemote: 'Revoke co-host',
-  participantsDemoteLabel: 'Make {name} a participant again',
+  participantsDemoteLabel: 'Revoke co-host: {name}',
   // vc-waiting-room
   waitingKnock: 'Ask to join',
   waitingStatus: 'Waiting for the host to let you in',
@@ -232,7 +232,7 @@ export const ru: Strings = {
   participantsPromote: 'Сделать соорганизатором',
   participantsPromoteLabel: 'Сделать соорганизатором: {name}',
   participantsDemote: 'Снять соорганизатора',
-  participantsDemoteLabel: 'Снять с роли соорганизатора: {name}',
+  participantsDemoteLabel: 'Снять соорганизатора: {name}',
   // vc-waiting-room
   waitingKnock: 'Попросить войти',
   waitingStatus: 'Ждём, когда организатор вас впустит',
