@@ -251,8 +251,12 @@ describe.skipIf(process.platform === 'win32' || !executablePath)(
       const hostRoom = host.page.locator('vc-room');
       await hostRoom.locator('[part~="join-button"]').click();
       await host.page.locator('vc-room[state="connected"]').waitFor({ timeout: 20_000 });
-      // Without LiveKit the page says that video is unavailable.
-      await host.page.locator('#media-note').waitFor();
+      // Without LiveKit the room says that video is unavailable.
+      await host.page
+        .locator('vc-room')
+        .getByText(/video is unavailable/i)
+        .first()
+        .waitFor();
 
       const guest = await open(browser);
       await guest.page.goto(invite);
