@@ -390,7 +390,7 @@ describe.skipIf(!binary || !chromium)(
       await a.page.evaluate(() => document.querySelector('vc-grid')!.setAttribute('lang', 'ru'));
       await expect(indicator.textContent()).resolves.toMatch(/Страница \d из 2/);
       expect(a.errors).toEqual([]);
-    }, 120_000);
+    }, 240_000);
 
     it('lists people with roles and media; the host mutes, promotes, demotes and removes (after vc-request-kick)', async () => {
       const room = await newRoom();
@@ -515,7 +515,7 @@ describe.skipIf(!binary || !chromium)(
       );
       expect(await a.page.locator('vc-participant-list [part="error"]').count()).toBe(0);
       expect([...a.errors, ...b.errors]).toEqual([]);
-    }, 120_000);
+    }, 240_000);
 
     it('without media: tiles with initials and a notice; a refused action shows an alert and vc-error', async () => {
       const room = await createRoomAs(bare, bareHost, {
