@@ -70,7 +70,11 @@ describe.each(storages())('Conference on %s storage (no media server)', (_name, 
 
   it('joins a room without a waiting room: connected, media unavailable, both listed', async () => {
     await setUp();
-    const host = await clientOf('Hannah');
+    const requested: string[] = [];
+    const host = await clientOf('Hannah', (input, init) => {
+      requested.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      return fetch(input, init);
+    });
     const guest = await clientOf('Gustav');
     const room = await host.client.rooms.create({ title: 'Standup' });
 
@@ -80,6 +84,9 @@ describe.each(storages())('Conference on %s storage (no media server)', (_name, 
     expect(hostConf.state.get()).toBe('connected');
     expect(hostConf.media.get()).toBe('unavailable');
     expect(hostConf.error).toBeNull();
+    // The join's answer had no media token: the server has no media server, and the conference
+    // does not ask for a token only to hear 503 MEDIA_UNAVAILABLE.
+    expect(requested.filter((r) => r.includes('/media/'))).toEqual([]);
     const joined: string[] = [];
     cleanups.push(hostConf.on('participantJoined', (p) => joined.push(p.displayName)));
 

@@ -218,15 +218,8 @@ export async function checkEmbedInBrowser({
       tab.on('console', (message) => {
         if (message.type() !== 'error') return;
         const { url } = message.location();
-        // The one expected failure: without LiveKit, `POST /rooms/:id/media/token` answers 503
-        // MEDIA_UNAVAILABLE (docs/api.md), which is how the client learns that video is off;
-        // Chromium logs every failed request. Any other status or request counts.
-        if (
-          url === `${base}/api/v1/rooms/${room.id}/media/token` &&
-          message.text().includes('status of 503')
-        ) {
-          return;
-        }
+        // None expected: without LiveKit the join's answer has no media token, which is how the
+        // client learns that video is off (no request answered 503 MEDIA_UNAVAILABLE).
         errors.push(url ? `${message.text()} (${url})` : message.text());
       });
       try {

@@ -315,6 +315,14 @@ export class Conference {
       this.#media.set('off');
       return;
     }
+    // The join answers with a media token exactly when the server has a media server: without
+    // one, asking `POST /media/token` would only hear `503 MEDIA_UNAVAILABLE` (a red line in
+    // every embedding page's console).
+    if (!media) {
+      this.#media.set('unavailable');
+      this.#syncReconnecting();
+      return;
+    }
     await this.#connectMedia(media);
   }
 
