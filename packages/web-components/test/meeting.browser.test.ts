@@ -167,11 +167,8 @@ describe.skipIf(!chromium)('a meeting in Chromium', () => {
       await guest.page.locator('vc-room section[part="lobby"]').waitFor();
     };
 
-    const shots: string[] = [];
-    const shoot = async (person: Person, name: string) => {
-      await shootRoom(person.page, SHOTS, `meeting-${name}`);
-      shots.push(name);
-    };
+    const shoot = (person: Person, name: string) =>
+      shootRoom(person.page, SHOTS, `meeting-${name}`);
 
     it('host and guest in two browser contexts on a page served from another origin than the server (CORS configured)', async () => {
       expect(new URL(browser.pageUrl).origin).not.toBe(new URL(http).origin);
