@@ -47,8 +47,6 @@ const STRINGS = {
     roomPasswordAsk: 'Room password',
     continue: 'Continue',
     meetingTitle: 'Meeting',
-    mediaUnavailable:
-      'Video is unavailable on this server: chat, the waiting room and the rest work.',
     elementsMissing:
       'The meeting could not be loaded (/embed/videoconf.js did not define <vc-room>).',
     backToRooms: 'Back to your rooms',
@@ -99,7 +97,6 @@ const STRINGS = {
     roomPasswordAsk: 'Пароль комнаты',
     continue: 'Продолжить',
     meetingTitle: 'Встреча',
-    mediaUnavailable: 'Видео на этом сервере недоступно: чат, зал ожидания и остальное работают.',
     elementsMissing: 'Не удалось загрузить встречу (/embed/videoconf.js не определил <vc-room>).',
     backToRooms: 'К вашим комнатам',
     signingIn: 'Входим…',
@@ -477,7 +474,6 @@ function enterAsSignedIn(roomId) {
 
 function unmountMeeting() {
   byId('meeting').replaceChildren();
-  byId('media-note').hidden = true;
   byId('after').hidden = true;
 }
 
@@ -494,7 +490,7 @@ function mount(attributes, tokenSource) {
   room.setAttribute('lang', lang);
   for (const [name, value] of Object.entries(attributes)) room.setAttribute(name, value);
   if (tokenSource) room.getToken = tokenSource;
-  listen(room, attributes.room, Boolean(tokenSource));
+  listen(room);
   byId('meeting').append(room);
   show('meeting-view');
   const missing = byId('elements-note');
@@ -504,25 +500,11 @@ function mount(attributes, tokenSource) {
   });
 }
 
-function listen(room, roomId, signedIn) {
-  const mediaNote = byId('media-note');
-  // Where the meeting stands (pre-join, waiting, in the meeting, ended) is `<vc-room>`'s to say.
-  room.addEventListener('vc-joined', () => {
-    // Is there video on this server? Only a participant may ask for a media token.
-    if (!signedIn) return;
-    api('POST', `/rooms/${encodeURIComponent(roomId)}/media/token`).then(
-      () => {
-        mediaNote.hidden = true;
-      },
-      (error) => {
-        if (error instanceof ApiError && error.code === 'MEDIA_UNAVAILABLE')
-          mediaNote.hidden = false;
-      },
-    );
-  });
+function listen(room) {
+  // Where the meeting stands (pre-join, waiting, in the meeting, ended), and whether this server
+  // has video, is `<vc-room>`'s to say.
   room.addEventListener('vc-error', (event) => {
-    if (event.detail?.code === 'MEDIA_UNAVAILABLE') mediaNote.hidden = false;
-    else if (event.detail?.message) notify(event.detail.message, true);
+    if (event.detail?.message) notify(event.detail.message, true);
   });
   // After the meeting: the way back to one's rooms (signed-in users).
   const finished = () => {

@@ -726,8 +726,7 @@ export class VcRoom extends VcElement {
   #renderLobby(): TemplateResult {
     const t = this.text;
     return html`<section part="lobby" aria-labelledby="lobby-title">
-      <!-- The landmark's name; <vc-waiting-room> shows the same words as its live status. -->
-      <h2 id="lobby-title" class="visually-hidden">${t.roomWaiting}</h2>
+      <h2 id="lobby-title">${this.#roomInfo?.title ?? t.roomWaiting}</h2>
       <vc-waiting-room
         exportparts="status,entries,entry,entry-name,approve-button,reject-button,approve-all-button,empty"
         lang=${this.lang ?? nothing}
