@@ -5,10 +5,8 @@
 //
 // Screenshots go to /tmp/vc-room-screenshots; with VIDEOCONF_SCREENSHOTS=1 also to
 // docs/images/web-components/ (what docs/web-components.md shows).
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { Room } from '@videoconf/protocol';
 import { memoryStorage } from '@videoconf/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -36,132 +34,23 @@ import {
 } from '../../server/test/support/livekit-server';
 import { expectNoSeriousA11yViolations } from './support/axe';
 import { launchElementsBrowser } from './support/page';
-
-type Page = Awaited<ReturnType<typeof openTestPage>>['page'];
+import {
+  mount,
+  type Page,
+  pageState,
+  shootRoom,
+  stateOf,
+  untilState,
+  within,
+} from './support/room-page';
 
 const chromium = chromiumBinary();
 const binary = livekitBinary();
 const tokenOf = (user: QuickUser) => user.auth.authorization.slice('Bearer '.length);
 const SHOTS = '/tmp/vc-room-screenshots';
-const DOCS_SHOTS = fileURLToPath(new URL('../../../docs/images/web-components/', import.meta.url));
-
-const EVENTS = [
-  'vc-state-change',
-  'vc-joined',
-  'vc-left',
-  'vc-waiting',
-  'vc-admitted',
-  'vc-rejected',
-  'vc-kicked',
-  'vc-ended',
-  'vc-error',
-  'vc-participant-joined',
-  'vc-participant-left',
-  'vc-request-leave',
-] as const;
-
-interface PageState {
-  events: string[];
-  tracks: { kind: string; readyState: string }[];
-  sockets: number[];
-}
-
-/**
- * Puts a `<vc-room>` with `attributes` on the page. The page's `getUserMedia` and `WebSocket`
- * are instrumented first: every track and socket the page ever gets is kept for the checks.
- */
-async function mount(page: Page, attributes: Record<string, string>) {
-  await page.evaluate(
-    ({ attributes, events }) => {
-      const w = globalThis as unknown as {
-        instrumented?: boolean;
-        roomEvents: string[];
-        tracks: MediaStreamTrack[];
-        sockets: WebSocket[];
-      };
-      w.roomEvents = [];
-      if (!w.instrumented) {
-        w.instrumented = true;
-        w.tracks = [];
-        w.sockets = [];
-        const media = navigator.mediaDevices;
-        const getUserMedia = media.getUserMedia.bind(media);
-        media.getUserMedia = async (constraints) => {
-          const stream = await getUserMedia(constraints);
-          w.tracks.push(...stream.getTracks());
-          return stream;
-        };
-        const Native = globalThis.WebSocket;
-        globalThis.WebSocket = class extends Native {
-          constructor(...args: ConstructorParameters<typeof WebSocket>) {
-            super(...args);
-            w.sockets.push(this);
-          }
-        };
-      }
-      const room = document.createElement('vc-room');
-      room.style.cssText = 'display:flex;height:560px;width:960px';
-      for (const [name, value] of Object.entries(attributes)) room.setAttribute(name, value);
-      for (const name of events) {
-        room.addEventListener(name, (event) => {
-          const detail = (event as CustomEvent).detail as { state?: string; code?: string };
-          w.roomEvents.push(
-            name === 'vc-state-change'
-              ? `state:${detail.state}`
-              : name === 'vc-error'
-                ? `vc-error:${detail.code}`
-                : name,
-          );
-        });
-      }
-      document.getElementById('remote')!.append(room);
-    },
-    { attributes, events: [...EVENTS] },
-  );
-}
-
-const pageState = (page: Page): Promise<PageState> =>
-  page.evaluate(() => {
-    const w = globalThis as unknown as {
-      roomEvents: string[];
-      tracks: MediaStreamTrack[];
-      sockets: WebSocket[];
-    };
-    return {
-      events: [...w.roomEvents],
-      tracks: w.tracks.map((t) => ({ kind: t.kind, readyState: t.readyState })),
-      sockets: w.sockets.map((s) => s.readyState),
-    };
-  });
-
-/** `promise`, or a clear failure after `ms` (a server that does not close must not hang the run). */
-const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`${what}: not within ${ms} ms`);
-    }),
-  ]);
-
-const stateOf = (page: Page) => page.locator('vc-room').getAttribute('state');
-const untilState = (page: Page, state: string, timeoutMs = 20_000) =>
-  waitUntil(
-    () => stateOf(page),
-    (s) => s === state,
-    `vc-room ${state}`,
-    timeoutMs,
-  );
 
 /** Saves an element screenshot under `name` (and into the docs with VIDEOCONF_SCREENSHOTS=1). */
-async function shoot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true });
-  const file = `${SHOTS}/${name}.png`;
-  writeFileSync(file, await page.locator('vc-room').screenshot());
-  if (process.env.VIDEOCONF_SCREENSHOTS === '1') {
-    mkdirSync(DOCS_SHOTS, { recursive: true });
-    copyFileSync(file, `${DOCS_SHOTS}${name}.png`);
-  }
-}
+const shoot = (page: Page, name: string) => shootRoom(page, SHOTS, name);
 
 /** Takes the same screenshot in light and dark; axe-core finds no serious violation in either. */
 async function shootBoth(page: Page, name: string, axe = true) {

@@ -97,6 +97,17 @@ type Panel = 'chat' | 'participants' | null;
  * @csspart kick-button - forwarded from `<vc-participant-list>`
  * @csspart mute-button - forwarded from `<vc-participant-list>`
  * @csspart promote-button - forwarded from `<vc-participant-list>`
+ * @csspart participant-name - forwarded from `<vc-participant-list>`
+ * @csspart participant-role - forwarded from `<vc-participant-list>`
+ * @csspart mic-state - forwarded from `<vc-participant-list>`
+ * @csspart camera-state - forwarded from `<vc-participant-list>`
+ * @csspart approve-button - forwarded from the host's `<vc-waiting-room>` (and the lobby's)
+ * @csspart reject-button - forwarded from the host's `<vc-waiting-room>` (and the lobby's)
+ * @csspart approve-all-button - forwarded from the host's `<vc-waiting-room>` (and the lobby's)
+ * @csspart entries - forwarded from `<vc-waiting-room>`
+ * @csspart entry - forwarded from `<vc-waiting-room>`
+ * @csspart entry-name - forwarded from `<vc-waiting-room>`
+ * @csspart edited-mark - forwarded from `<vc-chat>`
  * @csspart banner - the reconnecting banner (`role="status"`)
  * @csspart error - the last failure of an action
  * @csspart ended - the end screen (left, kicked, ended, rejected, error)
@@ -792,7 +803,7 @@ export class VcRoom extends VcElement {
             chatEnabled
               ? html`<div class="panel-body" ?hidden=${panel !== 'chat'}>
                 <vc-chat
-                  exportparts="messages,message,message-author,message-content,message-time,edit-button,delete-button,composer,composer-input,send-button,empty"
+                  exportparts="messages,message,message-author,message-content,message-time,edited-mark,edit-button,delete-button,composer,composer-input,send-button,empty"
                   lang=${this.lang ?? nothing}
                   theme=${this.theme ?? nothing}
                   .strings=${this.strings}
@@ -802,7 +813,7 @@ export class VcRoom extends VcElement {
           }
           <div class="panel-body" ?hidden=${panel !== 'participants'}>
             <vc-participant-list
-              exportparts="participants,participant,kick-button,mute-button,promote-button"
+              exportparts="participants,participant,participant-name,participant-role,mic-state,camera-state,kick-button,mute-button,promote-button,entries,entry,entry-name,approve-button,reject-button,approve-all-button"
               lang=${this.lang ?? nothing}
               theme=${this.theme ?? nothing}
             ></vc-participant-list>
