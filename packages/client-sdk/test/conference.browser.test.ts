@@ -17,11 +17,11 @@ import {
   waitUntil,
 } from '../../server/test/support/browser';
 import {
-  freeTcpPort,
   type LivekitServer,
+  listenWithLivekit,
   livekitBinary,
   livekitOptionsOf,
-  startLivekit,
+  startLivekitForPort,
 } from '../../server/test/support/livekit-server';
 import { type TcpRelay, tcpRelay } from '../../server/test/support/tcp-relay';
 import { historyOf } from './support/realtime';
@@ -53,18 +53,18 @@ describe.skipIf(!binary || !chromium)('Conference in Chromium through a real Liv
   };
 
   beforeAll(async () => {
-    const port = await freeTcpPort();
-    [livekit, browser] = await Promise.all([
-      startLivekit(binary!, {
-        webhookUrls: [`http://127.0.0.1:${port}/api/v1/livekit/webhook`],
-      }),
+    const [media, launched] = await Promise.all([
+      startLivekitForPort(binary!),
       launchSdkBrowser(chromium!),
     ]);
+    [livekit, browser] = [media.livekit, launched];
     // The page is served from another origin than the API's.
     const cors = { origins: [new URL(browser.pageUrl).origin] };
-    app = testServer({ livekit: livekitOptionsOf(livekit), cors });
     bare = testServer({ cors });
-    [http, bareHttp] = await Promise.all([listen(app, port), listen(bare)]);
+    [{ app, http }, bareHttp] = await Promise.all([
+      listenWithLivekit(media, { cors }),
+      listen(bare),
+    ]);
     [host, guest, other] = await Promise.all([
       quickUser(app, { displayName: 'Hana Host' }),
       quickUser(app, { displayName: 'Gus Guest' }),

@@ -18,11 +18,10 @@ import {
   waitUntil,
 } from '../../server/test/support/browser';
 import {
-  freeTcpPort,
   type LivekitServer,
+  listenWithLivekit,
   livekitBinary,
-  livekitOptionsOf,
-  startLivekit,
+  startLivekitForPort,
 } from '../../server/test/support/livekit-server';
 import type { ProvidedArgs, ProviderApi } from './support/provider-page';
 
@@ -137,24 +136,21 @@ describe.skipIf(!binary || !chromium)(
     const open: { page: Page; close(): Promise<void>; errors: string[]; dialogs: string[] }[] = [];
 
     beforeAll(async () => {
-      const port = await freeTcpPort();
       const code = await bundleForBrowser({
         entryPoints: [fileURLToPath(new URL('./support/provider-page.ts', import.meta.url))],
       });
-      [livekit, browser] = await Promise.all([
-        startLivekit(binary!, { webhookUrls: [`http://127.0.0.1:${port}/api/v1/livekit/webhook`] }),
+      const [media, launched] = await Promise.all([
+        startLivekitForPort(binary!),
         launchBrowser(chromium!, {
           entry: '/provider.js',
           title: 'videoconf grid test',
           files: { '/provider.js': { code } },
         }),
       ]);
-      app = testServer({
-        livekit: livekitOptionsOf(livekit),
+      [livekit, browser] = [media.livekit, launched];
+      ({ app, http } = await listenWithLivekit(media, {
         cors: { origins: [new URL(browser.pageUrl).origin] },
-      });
-      await app.listen({ port, host: '127.0.0.1' });
-      http = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      }));
       bare = testServer({ cors: { origins: [new URL(browser.pageUrl).origin] } });
       await bare.listen({ port: 0, host: '127.0.0.1' });
       bareHttp = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;

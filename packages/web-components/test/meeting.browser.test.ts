@@ -1,17 +1,6 @@
-// A whole meeting through the UI of `<vc-room>` only, end to end: a host and guests, each in a
-// browser context of their own (one real Chromium, fake camera and microphone), on a page served
-// from another origin than the videoconf server (CORS configured), with a real LiveKit. The host
-// joins a room with a waiting room; a guest with an invite and a name that is an XSS payload
-// knocks and is let in from the host's participants panel; both see each other's video (frames
-// decoded) and each other in the list; they chat both ways (edit, delete, an unread badge); the
-// host mutes the guest, removes them, lets a second guest in and ends the meeting for everyone.
-//
-// Screenshots (the host's in light, the guests' in dark) go to /tmp/vc-meeting-screenshots; with
-// VIDEOCONF_SCREENSHOTS=1 also to docs/images/web-components/meeting-*.png.
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/src/http/types';
-import { createRoomAs, type QuickUser, quickUser, testServer } from '../../server/test/support/app';
+import { createRoomAs, type QuickUser, quickUser } from '../../server/test/support/app';
 import {
   chromiumBinary,
   openTestPage,
@@ -19,11 +8,10 @@ import {
   waitUntil,
 } from '../../server/test/support/browser';
 import {
-  freeTcpPort,
   type LivekitServer,
+  listenWithLivekit,
   livekitBinary,
-  livekitOptionsOf,
-  startLivekit,
+  startLivekitForPort,
 } from '../../server/test/support/livekit-server';
 import { expectNoSeriousA11yViolations } from './support/axe';
 import { launchElementsBrowser } from './support/page';
@@ -103,16 +91,11 @@ describe.skipIf(!chromium)('a meeting in Chromium', () => {
     let host: QuickUser;
 
     beforeAll(async () => {
-      const port = await freeTcpPort();
-      livekit = await startLivekit(binary!, {
-        webhookUrls: [`http://127.0.0.1:${port}/api/v1/livekit/webhook`],
-      });
-      app = testServer({
-        livekit: livekitOptionsOf(livekit),
+      const media = await startLivekitForPort(binary!);
+      livekit = media.livekit;
+      ({ app, http } = await listenWithLivekit(media, {
         cors: { origins: [new URL(browser.pageUrl).origin] },
-      });
-      await app.listen({ port, host: '127.0.0.1' });
-      http = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      }));
       host = await quickUser(app, { displayName: 'Hana Host' });
     }, 90_000);
     afterAll(async () => {

@@ -26,11 +26,10 @@ import {
   waitUntil,
 } from '../../server/test/support/browser';
 import {
-  freeTcpPort,
   type LivekitServer,
+  listenWithLivekit,
   livekitBinary,
-  livekitOptionsOf,
-  startLivekit,
+  startLivekitForPort,
 } from '../../server/test/support/livekit-server';
 import { expectNoSeriousA11yViolations } from './support/axe';
 import { launchElementsBrowser } from './support/page';
@@ -101,16 +100,11 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
     let guest: QuickUser;
 
     beforeAll(async () => {
-      const port = await freeTcpPort();
-      livekit = await startLivekit(binary!, {
-        webhookUrls: [`http://127.0.0.1:${port}/api/v1/livekit/webhook`],
-      });
-      app = testServer({
-        livekit: livekitOptionsOf(livekit),
+      const media = await startLivekitForPort(binary!);
+      livekit = media.livekit;
+      ({ app, http } = await listenWithLivekit(media, {
         cors: { origins: [new URL(browser.pageUrl).origin] },
-      });
-      await app.listen({ port, host: '127.0.0.1' });
-      http = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      }));
       [host, guest] = await Promise.all([
         quickUser(app, { displayName: 'Hana Host' }),
         quickUser(app, { displayName: 'Gus Guest' }),

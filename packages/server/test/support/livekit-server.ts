@@ -15,6 +15,10 @@ import {
   startLivekit,
 } from '../../../../scripts/livekit.mjs';
 
+import type { App } from '../../src/http/types';
+import type { ConferenceServerOptions } from '../../src/options';
+import { testServer } from './app';
+
 export { freeTcpPort, freeUdpPort, type LivekitServer, type StartLivekitOptions, startLivekit };
 
 /**
@@ -53,3 +57,31 @@ export const livekitOptionsOf = ({ url, apiKey, apiSecret }: LivekitServer) => (
   apiKey,
   apiSecret,
 });
+
+/** A LiveKit server whose webhooks go to `port` on this machine, where ours is to listen. */
+export interface LivekitForPort {
+  livekit: LivekitServer;
+  port: number;
+}
+
+/**
+ * Starts LiveKit with its webhooks pointed at a free port, before our server exists (so a test
+ * may start it beside a browser, then make our server with options that need the browser).
+ */
+export async function startLivekitForPort(binary: string): Promise<LivekitForPort> {
+  const port = await freeTcpPort();
+  const livekit = await startLivekit(binary, {
+    webhookUrls: [`http://127.0.0.1:${port}/api/v1/livekit/webhook`],
+  });
+  return { livekit, port };
+}
+
+/** Our test server wired to that LiveKit, listening on its webhooks' port; `http`: its base URL. */
+export async function listenWithLivekit(
+  { livekit, port }: LivekitForPort,
+  options: ConferenceServerOptions = {},
+): Promise<{ app: App; http: string }> {
+  const app = testServer({ livekit: livekitOptionsOf(livekit), ...options });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, http: `http://127.0.0.1:${port}` };
+}
