@@ -467,7 +467,7 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
       }
     });
 
-    it('shows a reconnecting banner while the server restarts, keeps the chat, never goes back to pre-join', async () => {
+    it('shows a reconnecting banner while the server restarts as two people chat: nothing lost or shown twice, never back to pre-join', async () => {
       const server = await startServer(memoryStorage(), {
         cors: { origins: [new URL(browser.pageUrl).origin] },
       });
@@ -489,6 +489,19 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
         await page
           .locator('vc-room [part="message-content"]', { hasText: 'before the restart' })
           .waitFor({ timeout: 10_000 });
+        // Two people chat: Bob (over the API) too.
+        const bob = await quickUser(server.app, { displayName: 'Bob' });
+        await joinAs(server.app, room.id, bob);
+        const bobSays = async (content: string) => {
+          const sent = await server.app.inject({
+            method: 'POST',
+            url: `/api/v1/rooms/${room.id}/chat/messages`,
+            headers: bob.auth,
+            payload: { content },
+          });
+          expect(sent.statusCode).toBe(201);
+        };
+        await bobSays('Bob, earlier');
 
         // A server process that stops drops its connections: the old instance's HTTP
         // keep-alive connections from the page are cut too (else its close may wait for them).
@@ -506,6 +519,8 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
           40_000,
           'the restart of the server',
         ).finally(() => clearInterval(cut));
+        // Bob writes on the new instance at once, whether or not Ada's page is back yet.
+        await bobSays('Bob, as the server is back');
         await untilState(page, 'connected', 20_000);
         expect(await page.locator('vc-room [part="banner"]').count()).toBe(0);
         // The chat kept its messages and still sends.
@@ -519,6 +534,17 @@ describe.skipIf(!chromium)('<vc-room> in Chromium', () => {
           (list) => list.some((m) => m.content === 'after the restart'),
           'the message after the restart',
         );
+        // Nothing lost, nothing shown twice, in the order they were sent.
+        await expect
+          .poll(() => page.locator('vc-room [part="message-content"]').allTextContents(), {
+            timeout: 10_000,
+          })
+          .toEqual([
+            'before the restart',
+            'Bob, earlier',
+            'Bob, as the server is back',
+            'after the restart',
+          ]);
         const { events } = await pageState(page);
         expect(events.filter((e) => e.startsWith('state:'))).toEqual([
           'state:joining',
