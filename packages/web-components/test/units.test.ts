@@ -60,7 +60,7 @@ describe('StoreController', () => {
 });
 
 describe('bundle', () => {
-  it.each(['vc-chat', 'vc-waiting-room', 'vc-room'])(
+  it.each(['vc-chat', 'vc-waiting-room', 'vc-room', 'vc-grid', 'vc-participant-list'])(
     'keeps TypeBox and livekit-client out of the %s bundle',
     async (element) => {
       const result = await build({
@@ -78,6 +78,7 @@ describe('bundle', () => {
       const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[1];
       const inputs = Object.keys(entry?.inputs ?? {});
       expect(inputs.some((i) => i.includes('lit-element'))).toBe(true);
+      expect(inputs.some((i) => i.includes(`src/${element}/${element}.ts`))).toBe(true);
       expect(
         inputs.filter((i) => i.includes('@sinclair/typebox') || i.includes('livekit-client')),
       ).toEqual([]);
